@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors/app-error';
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Parses environment variables with a zod schema. Empty strings count as unset, so
+ * `FOO=` in a compose file falls back to the default. On failure the ConfigError message
+ * is one line naming every bad variable and what is wrong, never the value.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  const cleaned: Env = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
+  }
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || 'environment';
+    const reason = issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : issue.message;
+    return `${name} ${reason}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+/** "true"/"false"/"1"/"0"/"yes"/"no"; never Boolean(str), where "false" would be true. */
+export const boolEnv = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const intEnv = (fallback: number, min = 1) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).default(fallback);
+
+export const urlEnv = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+export const BaseEnv = z.object({
+  REDIS_URL: urlEnv(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]+$/, 'may contain letters, digits, _, - and {} only')
+    .default('bridge'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+});
+
+/** Job settings shared by the producer (ingest) and the consumer (worker). */
+export const QueueEnv = BaseEnv.extend({
+  JOB_ATTEMPTS: intEnv(8),
+  JOB_KEEP_COMPLETED: intEnv(1000, 0),
+  JOB_KEEP_FAILED_DAYS: intEnv(7),
+});
+export function jobRetentionFrom(env: z.infer<typeof QueueEnv>) {
+  return { attempts: env.JOB_ATTEMPTS, keepCompleted: env.JOB_KEEP_COMPLETED, keepFailedSeconds: env.JOB_KEEP_FAILED_DAYS * 86_400 };
+}

@@ -1,0 +1,68 @@
+import axios from 'axios';
+import { UpstreamError } from '../errors/app-error';
+
+const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
+const NETWORK_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_CANCELED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+
+type Headers = Record<string, unknown>;
+
+/**
+ * How long the server asked us to wait: `Retry-After` (seconds or an HTTP date), else Braze's
+ * `X-RateLimit-Reset` (epoch seconds) when the pool is empty. Header names are lowercase in axios.
+ */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const retryAfter = headers['retry-after'];
+  if (typeof retryAfter === 'string' && retryAfter.trim() !== '') {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const remaining = headers['x-ratelimit-remaining'];
+  const reset = headers['x-ratelimit-reset'];
+  if (remaining !== undefined && Number(remaining) <= 0 && reset !== undefined && Number.isFinite(Number(reset))) {
+    return Math.max(0, Number(reset) * 1000 - now);
+  }
+  return undefined;
+}
+
+/**
+ * The one place that reads axios internals. Network errors, timeouts, 408, 409, 425, 429 and
+ * 5xx can pass; other 4xx are permanent. Never includes request bodies or headers.
+ */
+export function classifyHttpError(err: unknown, upstream: 'ai' | 'braze'): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  if (axios.isAxiosError(err)) {
+    const status = err.response?.status;
+    if (status === undefined) {
+      const code = err.code ?? 'NETWORK_ERROR';
+      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      return new UpstreamError(upstream, timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE',
+        `${upstream} request failed without a response (${code})`, {
+          retryable: NETWORK_CODES.has(code) || !err.response, cause: err,
+        });
+    }
+    const wait = retryAfterMs(err.response?.headers as Headers | undefined);
+    const retryable = status >= 500 || RETRYABLE_STATUS.has(status);
+    const reason = describeBody(err.response?.data);
+    return new UpstreamError(upstream, status === 429 ? 'UPSTREAM_RATE_LIMITED' : retryable ? 'UPSTREAM_UNAVAILABLE' : 'UPSTREAM_REJECTED',
+      `${upstream} answered HTTP ${status}${reason ? `: ${reason}` : ''}`, {
+        retryable, status, retryAfterMs: wait, cause: err,
+      });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new UpstreamError(upstream, 'UPSTREAM_ERROR', `${upstream} request failed: ${message}`, { retryable: true, cause: err });
+}
+
+/** A short, safe excerpt of an error body (Braze and OpenAI put the reason in `message`). */
+function describeBody(data: unknown): string {
+  if (data && typeof data === 'object') {
+    const d = data as { message?: unknown; error?: { message?: unknown } | unknown };
+    const inner = typeof d.error === 'object' && d.error ? (d.error as { message?: unknown }).message : d.error;
+    const text = typeof d.message === 'string' ? d.message : typeof inner === 'string' ? inner : undefined;
+    if (text) return text.slice(0, 200);
+  }
+  if (typeof data === 'string') return data.slice(0, 200);
+  return '';
+}

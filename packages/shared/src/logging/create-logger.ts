@@ -1,0 +1,60 @@
+import winston from 'winston';
+
+/** Keys whose values are secrets: always replaced, at every level. */
+const SECRET_KEYS = /^(authorization|x-webhook-secret|cookie|set-cookie|password|secret|token|api[-_]?key|.*(secret|password|api_?key|token))$/i;
+/** Keys whose values are personal data (message text, phone numbers, names): only at debug. */
+const PII_KEYS = /^(message|text|content|reply|body|prompt|messages|phone|phone_number|phoneNumber|profile_name|profileName|media_urls|mediaUrls)$/i;
+
+const REDACTED = '[redacted]';
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** Tests pass silent; services never do. */
+  silent?: boolean;
+}
+
+function redactValue(value: unknown, keepPii: boolean, depth: number): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code, stack: value.stack };
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, keepPii, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (SECRET_KEYS.test(key)) out[key] = REDACTED;
+    else if (!keepPii && PII_KEYS.test(key)) out[key] = REDACTED;
+    else out[key] = redactValue(v, keepPii, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * Secrets are masked on every line; message text and phone numbers only reach the log on
+ * debug lines (LOG_LEVEL=debug is for a developer's machine, never for production).
+ */
+export const redactFormat = winston.format((info) => {
+  const keepPii = info.level === 'debug' || info.level === 'silly';
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'message') continue;
+    if (SECRET_KEYS.test(key)) info[key] = REDACTED;
+    else if (!keepPii && PII_KEYS.test(key)) info[key] = REDACTED;
+    else info[key] = redactValue(info[key], keepPii, 0);
+  }
+  return info;
+});
+
+export type Logger = winston.Logger;
+
+export function createLogger({ service, level = 'info', silent = false }: LoggerOptions): Logger {
+  return winston.createLogger({
+    level,
+    silent,
+    defaultMeta: { service },
+    format: winston.format.combine(
+      winston.format.errors({ stack: true }),
+      redactFormat(),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
+    transports: [new winston.transports.Console()],
+  });
+}

@@ -1,0 +1,66 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../logging/create-logger';
+
+/**
+ * producer: for request paths (ingest, readiness). Commands fail at once while Redis is away
+ *   instead of queueing, so a webhook gets its 503 within the request deadline.
+ * worker: for BullMQ workers and blocking commands. Commands wait for the reconnect
+ *   (maxRetriesPerRequest: null, as BullMQ requires) so jobs resume by themselves.
+ * Both reconnect forever with a capped backoff.
+ */
+export type RedisProfile = 'producer' | 'worker';
+
+export function redisOptions(profile: RedisProfile): RedisOptions {
+  const common: RedisOptions = {
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    // TLS comes from a rediss:// URL; keep SNI and certificate checks on
+  };
+  return profile === 'producer'
+    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_500 }
+    : { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
+}
+
+export function createRedis(url: string, profile: RedisProfile, log: Logger, name: string = profile): Redis {
+  const redis = new Redis(url, { ...redisOptions(profile), connectionName: `bridge-${name}` });
+  let down = false;
+  redis.on('error', (err: Error & { code?: string }) => {
+    if (!down) log.warn('redis connection error', { redis: name, code: err.code, error: err.message });
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('redis connection restored', { redis: name });
+    down = false;
+  });
+  return redis;
+}
+
+/** Readiness: PING within a deadline; never throws. */
+export async function pingRedis(redis: Redis, timeoutMs = 500): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const pong = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), timeoutMs); }),
+    ]);
+    return pong === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Warns when Redis may evict queue data (anything but noeviction loses jobs under memory pressure). */
+export async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<void> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      log.warn(`redis maxmemory-policy is "${policy}": set it to "noeviction" or Redis may delete queued messages under memory pressure`, { policy });
+    }
+  } catch {
+    // CONFIG may be disabled on managed Redis; nothing to check then
+  }
+}

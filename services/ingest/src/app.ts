@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import { AppError, AuthError, type Logger } from '@bridge/shared';
+import type { AcceptResult } from './domain/accept-inbound-message';
+import { toInboundMessage, type InboundMessage } from './domain/inbound-message';
+import { parseWebhookBody } from './domain/parse-webhook-body';
+import type { IngestMetrics } from './http/metrics';
+import { createSecretCheck } from './http/webhook-auth';
+
+export const WEBHOOK_PATH = '/webhooks/braze/whatsapp';
+
+export interface AppDeps {
+  webhookSecret: string;
+  maxBodyBytes: number;
+  log: Logger;
+  metrics: IngestMetrics;
+  registry: Registry;
+  accept: (msg: InboundMessage, correlationId: string) => Promise<AcceptResult>;
+  isReady: () => Promise<boolean>;
+}
+
+const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 413: 'too_large', 415: 'unsupported', 503: 'unavailable' };
+
+function sendError(res: Response, status: number, code: string, message: string, details?: unknown[]) {
+  if (status === 503) res.setHeader('Retry-After', '5');
+  res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
+}
+
+/** The Express app, without listen(): tests drive it with supertest on a real queue. */
+export function createApp(deps: AppDeps): express.Express {
+  const { log, metrics } = deps;
+  const isAuthorized = createSecretCheck(deps.webhookSecret);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await deps.isReady();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.registry.contentType).send(await deps.registry.metrics());
+  });
+
+  const readBody = express.text({ type: () => true, limit: deps.maxBodyBytes });
+
+  app.post(WEBHOOK_PATH, (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
+    res.locals.requestId = requestId;
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.ackSeconds.observe({ status: String(res.statusCode) }, seconds);
+      const outcome = (res.locals.outcome as string | undefined) ?? OUTCOME_BY_STATUS[res.statusCode] ?? 'error';
+      metrics.webhooks.inc({ outcome });
+      log.log(res.statusCode >= 500 ? 'warn' : 'http', 'webhook answered', { requestId, status: res.statusCode, outcome, ms: Math.round(seconds * 1e4) / 10 });
+    });
+    if (!isAuthorized(req.headers)) return next(new AuthError());
+    if (!req.is(['application/json', 'application/*+json'])) {
+      return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    }
+    return next();
+  }, readBody, async (req: Request, res: Response) => {
+    const raw = typeof req.body === 'string' ? req.body : '';
+    const parsed = parseWebhookBody(raw);
+    const message = toInboundMessage(parsed.fields);
+    if (parsed.recovered) {
+      metrics.recovered.inc();
+      log.warn('webhook message text was not JSON-escaped and was recovered: add "| json_escape" to the message in the Braze webhook template and keep "message" the last field', { requestId: res.locals.requestId });
+    }
+    const result = await deps.accept(message, res.locals.requestId as string);
+    res.locals.outcome = result.status;
+    res.status(result.status === 'queued' ? 202 : 200).json(result);
+  });
+
+  app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'No such route'));
+
+  // Express 5 passes rejected promises here: one place turns errors into JSON answers
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof AppError && err.httpStatus) {
+      if (err.httpStatus >= 500) log.warn('webhook not stored', { requestId: res.locals.requestId, code: err.code, error: err.message, cause: (err.cause as Error | undefined)?.message });
+      return sendError(res, err.httpStatus, err.code, err.message, err.details);
+    }
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${deps.maxBodyBytes} bytes`);
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON');
+    if (type === 'request.aborted') return undefined;
+    const status = (err as { status?: number }).status;
+    if (status && status >= 400 && status < 500) return sendError(res, status, 'BAD_REQUEST', (err as Error).message);
+    log.error('unexpected error', { requestId: res.locals.requestId, error: err });
+    return sendError(res, 500, 'INTERNAL', 'Internal error');
+  });
+  return app;
+}

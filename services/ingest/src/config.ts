@@ -1,0 +1,22 @@
+import { QueueEnv, intEnv, jobRetentionFrom, parseEnv, type Env } from '@bridge/shared';
+import { z } from 'zod';
+
+const IngestEnv = QueueEnv.extend({
+  INGEST_PORT: intEnv(3000),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  INGEST_MAX_BODY_BYTES: intEnv(65_536, 1_024),
+});
+
+export function loadConfig(env: Env) {
+  const e = parseEnv(IngestEnv, env);
+  return {
+    port: e.INGEST_PORT,
+    redisUrl: e.REDIS_URL,
+    prefix: e.REDIS_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    webhookSecret: e.WEBHOOK_SECRET,
+    maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
+    jobs: jobRetentionFrom(e),
+  };
+}
+export type IngestConfig = ReturnType<typeof loadConfig>;

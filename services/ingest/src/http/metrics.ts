@@ -1,0 +1,25 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export function createIngestMetrics(registry: Registry) {
+  return {
+    webhooks: new Counter({
+      name: 'bridge_webhooks_total',
+      help: 'Webhooks received, by outcome (queued, duplicate, unauthorized, invalid, too_large, unsupported, unavailable, error)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    ackSeconds: new Histogram({
+      name: 'bridge_webhook_ack_seconds',
+      help: 'Time from request to answer for POST /webhooks/braze/whatsapp',
+      labelNames: ['status'] as const,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    recovered: new Counter({
+      name: 'bridge_webhook_unescaped_bodies_total',
+      help: 'Webhook bodies whose message text was not JSON-escaped and was recovered',
+      registers: [registry],
+    }),
+  };
+}
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

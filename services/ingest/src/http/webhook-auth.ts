@@ -1,0 +1,17 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { createSecretCompare } from '@bridge/shared';
+
+/** Accepts `Authorization: Bearer <secret>` or `X-Webhook-Secret: <secret>`, compared in constant time. */
+export function createSecretCheck(secret: string) {
+  const matches = createSecretCompare(secret);
+  return (headers: IncomingHttpHeaders): boolean => {
+    const auth = headers.authorization;
+    const bearer = auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
+    const header = headers['x-webhook-secret'];
+    const custom = Array.isArray(header) ? header[0] : header?.trim();
+    // evaluate both, so which header was sent does not change the timing either
+    const a = matches(bearer);
+    const b = matches(custom);
+    return a || b;
+  };
+}

@@ -1,0 +1,68 @@
+import { QueueEnv, boolEnv, intEnv, jobRetentionFrom, parseEnv, urlEnv, type Env } from '@bridge/shared';
+import { z } from 'zod';
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are a friendly customer support agent answering on WhatsApp. Answer briefly and clearly in the language of the customer. If you cannot help, say so and offer to connect them with a person.';
+
+/** Braze and WhatsApp opt-out words (BRAZE.md §6): never answered by the AI. */
+export const DEFAULT_OPT_OUT_KEYWORDS = 'STOP,STOPALL,STOP ALL,UNSUBSCRIBE,CANCEL,END,QUIT,OPTOUT,OPT OUT,OPT-OUT';
+
+const WorkerEnv = QueueEnv.extend({
+  WORKER_PORT: intEnv(3002),
+  WORKER_CONCURRENCY: intEnv(20),
+  WORKER_LOCK_DURATION_MS: intEnv(10_000, 1_000),
+  WORKER_SHUTDOWN_TIMEOUT_MS: intEnv(45_000, 1_000),
+  AI_BASE_URL: urlEnv(['http:', 'https:']).default('https://api.openai.com/v1'),
+  AI_API_KEY: z.string().min(1),
+  AI_MODEL: z.string().min(1),
+  AI_SYSTEM_PROMPT: z.string().min(1).default(DEFAULT_SYSTEM_PROMPT),
+  AI_TIMEOUT_MS: intEnv(30_000),
+  AI_RATE_LIMIT_MAX: intEnv(0, 1).optional(),
+  AI_RATE_LIMIT_DURATION_MS: intEnv(1_000),
+  BRAZE_REST_ENDPOINT: urlEnv(['http:', 'https:']),
+  BRAZE_API_KEY: z.string().min(1),
+  BRAZE_CAMPAIGN_ID: z.string().min(1),
+  BRAZE_TRIGGER_PROPERTY: z.string().regex(/^[A-Za-z0-9_]+$/, 'may contain letters, digits and _ only').default('external_system_msg_body'),
+  BRAZE_TIMEOUT_MS: intEnv(10_000),
+  HISTORY_MAX_TURNS: intEnv(10, 0),
+  HISTORY_TTL_SECONDS: intEnv(86_400),
+  FALLBACK_MESSAGE: z.string().max(4096).optional(),
+  OPT_OUT_KEYWORDS: z.string().default(DEFAULT_OPT_OUT_KEYWORDS),
+  ORDER_GAP_GRACE_MS: intEnv(15_000),
+  METRICS_QUEUE_DEPTH: boolEnv(true),
+});
+
+export function loadConfig(env: Env) {
+  const e = parseEnv(WorkerEnv, env);
+  return {
+    port: e.WORKER_PORT,
+    redisUrl: e.REDIS_URL,
+    prefix: e.REDIS_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    concurrency: e.WORKER_CONCURRENCY,
+    lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+    shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
+    jobs: jobRetentionFrom(e),
+    ai: {
+      baseUrl: e.AI_BASE_URL.replace(/\/+$/, ''),
+      apiKey: e.AI_API_KEY,
+      model: e.AI_MODEL,
+      systemPrompt: e.AI_SYSTEM_PROMPT,
+      timeoutMs: e.AI_TIMEOUT_MS,
+      rateLimit: e.AI_RATE_LIMIT_MAX ? { max: e.AI_RATE_LIMIT_MAX, duration: e.AI_RATE_LIMIT_DURATION_MS } : undefined,
+    },
+    braze: {
+      endpoint: e.BRAZE_REST_ENDPOINT.replace(/\/+$/, ''),
+      apiKey: e.BRAZE_API_KEY,
+      campaignId: e.BRAZE_CAMPAIGN_ID,
+      triggerProperty: e.BRAZE_TRIGGER_PROPERTY,
+      timeoutMs: e.BRAZE_TIMEOUT_MS,
+    },
+    history: { maxTurns: e.HISTORY_MAX_TURNS, ttlSeconds: e.HISTORY_TTL_SECONDS },
+    fallbackMessage: e.FALLBACK_MESSAGE,
+    optOutKeywords: e.OPT_OUT_KEYWORDS.split(',').map((k) => k.trim()).filter(Boolean),
+    orderGapGraceMs: e.ORDER_GAP_GRACE_MS,
+    queueDepthMetrics: e.METRICS_QUEUE_DEPTH,
+  };
+}
+export type WorkerConfig = ReturnType<typeof loadConfig>;

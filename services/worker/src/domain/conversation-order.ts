@@ -1,0 +1,94 @@
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CONVERSATION_STATE_TTL_SECONDS, conversationKeys, sendJobIdFor, type ConversationRef, type Logger } from '@bridge/shared';
+
+/**
+ * Per-conversation order across any number of workers (SPEC §7).
+ *
+ * The ingest numbers each conversation's messages (seq) and records which job holds each
+ * number. A message's turn comes when the conversation's `next` pointer reaches its number; it
+ * passes when its reply has been sent or has finally failed. A job whose turn has not come is
+ * parked in BullMQ's delayed set (no attempt used) and promoted by the job before it, with a
+ * slow poll as a safety net. A turn whose job is gone, finished without moving the pointer
+ * (a crash), or was never stored is skipped, so one failed message never blocks the next.
+ * Jobs of other conversations are never held up.
+ */
+const ADVANCE_SCRIPT = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '1')
+if cur ~= tonumber(ARGV[1]) then return false end
+redis.call('SET', KEYS[1], cur + 1, 'EX', ARGV[2])
+redis.call('HDEL', KEYS[2], cur)
+return redis.call('HGET', KEYS[2], cur + 1)
+`;
+
+const POLL_MS = 2_000;
+const FINISHED = new Set(['completed', 'failed', 'unknown']);
+
+export interface OrderDeps {
+  redis: Redis;
+  prefix: string;
+  generateQueue: Queue;
+  sendQueue: Queue;
+  gapGraceMs: number;
+  log: Logger;
+}
+
+export function createConversationOrder({ redis, prefix, generateQueue, sendQueue, gapGraceMs, log }: OrderDeps) {
+  const keysOf = (id: string) => conversationKeys(prefix, id);
+
+  async function nextOf(id: string): Promise<number> {
+    return Number((await redis.get(keysOf(id).next)) ?? 1);
+  }
+
+  async function promote(entry: string | null): Promise<void> {
+    const jobId = entry?.split('|')[0];
+    if (!jobId || jobId === 'void') return;
+    const job = await generateQueue.getJob(jobId);
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+  }
+
+  /** Passes the turn on from `ref` (a no-op unless it is ref's turn) and wakes the next job. */
+  async function advance(ref: ConversationRef): Promise<void> {
+    const k = keysOf(ref.id);
+    const successor = (await redis.eval(ADVANCE_SCRIPT, 2, k.next, k.jobs, ref.seq, CONVERSATION_STATE_TTL_SECONDS)) as string | null;
+    await promote(successor).catch((err: Error) => log.debug('could not promote the next job', { error: err.message }));
+  }
+
+  /** Whether the holder of turn `seq` can never move the pointer itself. */
+  async function isAbandoned(id: string, seq: number): Promise<boolean> {
+    const entry = await redis.hget(keysOf(id).jobs, String(seq));
+    if (!entry || entry === 'void') return true;
+    const [jobId, at] = entry.split('|') as [string, string];
+    const generate = await generateQueue.getJob(jobId);
+    if (!generate) return Date.now() - Number(at) > gapGraceMs;
+    if (!FINISHED.has(await generate.getState())) return false;
+    const send = await sendQueue.getJob(sendJobIdFor(jobId));
+    return !send || FINISHED.has(await send.getState());
+  }
+
+  /** True when it is this message's turn (or it is a late manual retry); skips abandoned turns on the way. */
+  async function isTurn(ref: ConversationRef): Promise<boolean> {
+    for (;;) {
+      const next = await nextOf(ref.id);
+      if (ref.seq <= next) return true;
+      if (!(await isAbandoned(ref.id, next))) return false;
+      log.warn('skipping a conversation turn whose job will not finish', { conversationId: ref.id, seq: next });
+      await advance({ id: ref.id, seq: next });
+    }
+  }
+
+  /**
+   * In a processor: resolves when it is the job's turn, else parks the job in the delayed set
+   * and throws BullMQ's DelayedError (no attempt is used).
+   */
+  async function waitForTurn(job: Job, token: string | undefined, ref: ConversationRef): Promise<void> {
+    if (await isTurn(ref)) return;
+    await job.moveToDelayed(Date.now() + POLL_MS + Math.floor(Math.random() * 500), token);
+    // the job before may have finished while this one was being parked, and found nothing to promote
+    if ((await nextOf(ref.id)) >= ref.seq) await job.promote().catch(() => undefined);
+    throw new DelayedError();
+  }
+
+  return { advance, waitForTurn, isTurn };
+}
+export type ConversationOrder = ReturnType<typeof createConversationOrder>;

@@ -1,0 +1,52 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { AppError, ValidationError, type Logger } from '@bridge/shared';
+import type { z } from 'zod';
+
+export type FinalFailureHandler = (job: Job, err: AppError) => Promise<void>;
+
+/** Job data is validated on dequeue too; data that fails its schema can never succeed. */
+export function parseJobData<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    throw new ValidationError('INVALID_JOB_DATA', `Job data does not match its schema: ${result.error.issues.map((i) => i.path.join('.') || 'data').join(', ')}`);
+  }
+  return result.data;
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  // unknown errors are bugs or blips: retry them within the attempts, and keep the message
+  return new AppError('UNEXPECTED', message, { retryable: true, cause: err });
+}
+
+/**
+ * The worker's error edge. Permanent errors become UnrecoverableError (no more attempts, the
+ * reason shows in the dashboard); on the last attempt the processor's final-failure step runs
+ * before the job moves to failed. Retryable errors keep their retryAfterMs for the backoff.
+ */
+export function withErrorEdge(
+  processor: (job: Job, token?: string) => Promise<unknown>,
+  onFinalFailure: FinalFailureHandler,
+  log: Logger,
+) {
+  return async (job: Job, token?: string) => {
+    try {
+      return await processor(job, token);
+    } catch (raw) {
+      if (raw instanceof DelayedError) throw raw;
+      const err = toAppError(raw);
+      const attempts = job.opts.attempts ?? 1;
+      const final = !err.retryable || job.attemptsMade + 1 >= attempts;
+      const meta = { queue: job.queueName, jobId: job.id, attempt: job.attemptsMade + 1, attempts, code: err.code, error: err.message };
+      if (final) {
+        log.error('job failed for good', meta);
+        await onFinalFailure(job, err).catch((e: Error) => log.error('final-failure step failed', { ...meta, step: e.message }));
+      } else {
+        log.warn('job failed, will retry', { ...meta, retryAfterMs: err.retryAfterMs });
+      }
+      if (!err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,42 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SendReplyJob, conversationKeys } from '@bridge/shared';
+import type { BrazeClient } from '../clients/braze.client';
+import type { ConversationOrder } from '../domain/conversation-order';
+import { parseJobData, type FinalFailureHandler } from './job-edge';
+
+export interface SendDeps {
+  braze: BrazeClient;
+  order: ConversationOrder;
+  redis: Redis;
+  prefix: string;
+}
+
+const SENT_RECORD_TTL_SECONDS = 7 * 86_400;
+
+/**
+ * reply-send: one Braze call per reply. A reply Braze accepted is recorded, so a re-run of the
+ * job (lost lock, crash, manual retry) does not send it twice. Then the conversation's turn
+ * passes to its next message.
+ */
+export function createSendReplyProcessor(deps: SendDeps) {
+  const process = async (job: Job) => {
+    const data = parseJobData(SendReplyJob, job.data);
+    const sentKey = conversationKeys(deps.prefix, data.conversation.id).sent(data.generateJobId);
+    if (await deps.redis.exists(sentKey)) {
+      await deps.order.advance(data.conversation);
+      return { sent: false, alreadySent: true };
+    }
+    const result = await deps.braze.sendReply(data.recipient, data.reply);
+    await deps.redis.set(sentKey, result.dispatchId ?? '1', 'EX', SENT_RECORD_TTL_SECONDS);
+    await deps.order.advance(data.conversation);
+    return { sent: true, kind: data.kind, dispatchId: result.dispatchId, brazeWarnings: result.warnings };
+  };
+
+  const onFinalFailure: FinalFailureHandler = async (job) => {
+    const data = SendReplyJob.safeParse(job.data);
+    if (data.success) await deps.order.advance(data.data.conversation);
+  };
+
+  return { process, onFinalFailure };
+}

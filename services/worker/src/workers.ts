@@ -1,0 +1,57 @@
+import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { computeBackoff, type Logger } from '@bridge/shared';
+import type { WorkerMetrics } from './metrics';
+import { withErrorEdge, type FinalFailureHandler } from './processors/job-edge';
+
+export interface StageProcessor {
+  process: (job: Job, token?: string) => Promise<unknown>;
+  onFinalFailure: FinalFailureHandler;
+}
+
+export interface WorkerSettings {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  lockDurationMs: number;
+  log: Logger;
+  metrics: WorkerMetrics;
+}
+
+/**
+ * One BullMQ Worker for a queue. The lock is renewed while a job runs, so a short lock only
+ * shortens how long a killed worker's job waits: another worker takes it over after at most
+ * lockDuration + stalledInterval (both WORKER_LOCK_DURATION_MS).
+ */
+export function startWorker(queueName: string, stage: StageProcessor, settings: WorkerSettings, limiter?: WorkerOptions['limiter']): Worker {
+  const { log, metrics } = settings;
+  const edge = withErrorEdge(stage.process, stage.onFinalFailure, log);
+  const processor: Processor = async (job, token) => {
+    const end = metrics.jobSeconds.startTimer({ queue: queueName });
+    try {
+      return await edge(job, token);
+    } finally {
+      end();
+    }
+  };
+  const worker = new Worker(queueName, processor, {
+    connection: settings.connection,
+    prefix: settings.prefix,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.lockDurationMs,
+    maxStalledCount: 2,
+    ...(limiter ? { limiter } : {}),
+    settings: { backoffStrategy: (attemptsMade, _type, err) => computeBackoff(attemptsMade, err) },
+  });
+  worker.on('completed', (job) => {
+    metrics.jobs.inc({ queue: queueName, outcome: 'completed' });
+    log.info('job completed', { queue: queueName, jobId: job.id, attempt: job.attemptsMade, ms: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined });
+  });
+  worker.on('failed', (job, err) => {
+    const final = !job || Boolean(job.finishedOn) || err.name === 'UnrecoverableError';
+    metrics.jobs.inc({ queue: queueName, outcome: final ? 'failed' : 'retry' });
+  });
+  worker.on('error', (err) => log.warn('worker error', { queue: queueName, error: err.message }));
+  return worker;
+}
