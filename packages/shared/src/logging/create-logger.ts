@@ -1,7 +1,7 @@
 import winston from 'winston';
 
 /** Keys whose values are secrets: always replaced, at every level. */
-const SECRET_KEYS = /^(authorization|x-webhook-secret|cookie|set-cookie|password|secret|token|api[-_]?key|.*(secret|password|api_?key|token))$/i;
+const SECRET_KEYS = /^(authorization|proxy-authorization|x-webhook-secret|cookie|set-cookie|.*(secret|password|api[-_]?key|token))$/i;
 /** Keys whose values are personal data (message text, phone numbers, names): only at debug. */
 const PII_KEYS = /^(message|text|content|reply|body|prompt|messages|phone|phone_number|phoneNumber|profile_name|profileName|media_urls|mediaUrls)$/i;
 
@@ -15,7 +15,8 @@ export interface LoggerOptions {
 }
 
 function redactValue(value: unknown, keepPii: boolean, depth: number): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[truncated]';
   if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code, stack: value.stack };
   if (Array.isArray(value)) return value.map((v) => redactValue(v, keepPii, depth + 1));
   const out: Record<string, unknown> = {};

@@ -12,7 +12,7 @@ export interface ParsedBody {
 /**
  * Parses the webhook body. Valid JSON is taken as it is, unless it carries the marks of text
  * inserted verbatim into the template: a duplicated key, or a known field appearing after
- * `message` when the template put its fields before it. Such bodies, and bodies that are not
+ * `message` when the template put its fields before it (so keep `message` the last field). Such bodies, and bodies that are not
  * valid JSON, are recovered by reading every field before `message` as JSON and everything
  * between the quote that opens `message` and the quote before the final `}` as the text.
  */
@@ -63,7 +63,8 @@ function recoverVerbatimMessage(raw: string): Record<string, unknown> | undefine
     if (raw[i] !== ':') return undefined;
     i = skipWs(raw, i + 1);
     if (key === 'message') {
-      if (raw[i] !== '"' || i >= closingQuote) return undefined;
+      // recovery reads the template's own fields first: with none before the text, nothing is trustworthy
+      if (raw[i] !== '"' || i >= closingQuote || !Object.keys(fields).some((k) => KNOWN_FIELDS.has(k))) return undefined;
       fields.message = decodeText(raw.slice(i + 1, closingQuote));
       return fields;
     }

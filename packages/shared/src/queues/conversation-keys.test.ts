@@ -1,0 +1,94 @@
+import { conversationIdFor, conversationKeys } from './conversation-keys';
+
+describe('conversationIdFor', () => {
+  test('when called twice for the same recipient, then the id is the same', () => {
+    // Arrange
+    const recipient = { external_user_id: 'customer-8841@example.com' };
+
+    // Act
+    const first = conversationIdFor(recipient);
+    const second = conversationIdFor({ ...recipient });
+
+    // Assert
+    expect(first).toBe(second);
+  });
+
+  test('when an external_user_id and a braze_id have the same string, then their ids differ', () => {
+    // Arrange
+    const value = '65f0c2a1b9e77d0012345678';
+
+    // Act
+    const byExternal = conversationIdFor({ external_user_id: value });
+    const byBraze = conversationIdFor({ braze_id: value });
+
+    // Assert
+    expect(byExternal).not.toBe(byBraze);
+  });
+
+  test('when two recipients differ, then their ids differ', () => {
+    // Arrange
+    const a = { external_user_id: 'customer-1' };
+    const b = { external_user_id: 'customer-2' };
+
+    // Act
+    const ids = [conversationIdFor(a), conversationIdFor(b)];
+
+    // Assert
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  test('when the id is derived, then it contains no trace of the raw identifier', () => {
+    // Arrange
+    const phoneLike = '+15551234567';
+    const external = { external_user_id: phoneLike };
+    const braze = { braze_id: 'braze-65f0c2a1' };
+
+    // Act
+    const ids = [conversationIdFor(external), conversationIdFor(braze)];
+
+    // Assert
+    expect(ids[0]).not.toContain('5551234567');
+    expect(ids[1]).not.toContain('65f0c2a1');
+    for (const id of ids) expect(id).toMatch(/^[ub][A-Za-z0-9_-]{22}$/);
+  });
+});
+
+describe('conversationKeys', () => {
+  test('when keys are built, then every key carries the prefix and the id in braces', () => {
+    // Arrange
+    const id = conversationIdFor({ braze_id: 'b-1' });
+
+    // Act
+    const keys = conversationKeys('bridge', id);
+    const all = [keys.seq, keys.next, keys.jobs, keys.history, keys.reply('j1'), keys.sent('j1'), keys.dedupe('m1')];
+
+    // Assert
+    for (const key of all) {
+      expect(key.startsWith(`bridge:conv:{${id}}:`)).toBe(true);
+    }
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  test('when a dedupe key is built from a message_id, then the raw message_id is not in it', () => {
+    // Arrange
+    const messageId = 'wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI';
+
+    // Act
+    const key = conversationKeys('bridge', 'u123').dedupe(messageId);
+
+    // Assert
+    expect(key).not.toContain(messageId);
+    expect(key).toBe(conversationKeys('bridge', 'u123').dedupe(messageId));
+  });
+
+  test('when keys of different jobs are built, then they differ by job id', () => {
+    // Arrange
+    const keys = conversationKeys('p', 'u1');
+
+    // Act
+    const replies = [keys.reply('job-1'), keys.reply('job-2')];
+
+    // Assert
+    expect(replies).toEqual(['p:conv:{u1}:reply:job-1', 'p:conv:{u1}:reply:job-2']);
+  });
+});

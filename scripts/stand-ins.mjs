@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// STAND-INS — FAKE services for local runs and demos. Not the real AI, not the real Braze.
+//
+//   AI     POST /v1/chat/completions     an OpenAI-compatible endpoint that echoes the last user message
+//   Braze  POST /campaigns/trigger/send  accepts the reply, prints it, answers 201 like Braze does
+//
+// Run:    node scripts/stand-ins.mjs
+// Env:    STANDIN_AI_PORT (4010), STANDIN_BRAZE_PORT (4011), STANDIN_HOST (127.0.0.1; use 0.0.0.0
+//         when containers must reach it)
+// Point the worker at it:  AI_BASE_URL=http://<host>:4010/v1  BRAZE_REST_ENDPOINT=http://<host>:4011
+//         (any non-empty AI_API_KEY and BRAZE_API_KEY; both servers only check that a Bearer token is sent)
+// Import: const standIns = await startStandIns({ aiPort, brazePort, host, onReply }); ... await standIns.close();
+//
+// Plain Node (node:http), no dependencies.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One readable stdout line per reply that reached the stand-in Braze. */
+export function printReply({ campaignId, recipient, triggerProperties }) {
+  const who = Object.entries(recipient)
+    .filter(([key]) => key !== 'trigger_properties')
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+  process.stdout.write(`[stand-in Braze] reply to ${who || '(no recipient)'} (campaign ${campaignId}): ${JSON.stringify(triggerProperties)}\n`);
+}
+
+function sendJson(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readJson(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(Object.assign(new Error('body too large'), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(Object.assign(new Error('body is not valid JSON'), { status: 400 }));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+const hasBearer = (req) => /^Bearer \S+/.test(req.headers.authorization ?? '');
+const pathOf = (req) => new URL(req.url ?? '/', 'http://stand-in').pathname;
+
+/** Wraps a JSON route: 404 off the path, 405 off POST, 401 without a Bearer token, 400 on bad JSON. */
+function jsonRoute(paths, handle) {
+  return async (req, res) => {
+    if (!paths.includes(pathOf(req))) return sendJson(res, 404, { error: { message: `stand-in: no route ${req.method} ${pathOf(req)}` } });
+    if (req.method !== 'POST') return sendJson(res, 405, { error: { message: 'stand-in: use POST' } });
+    if (!hasBearer(req)) return sendJson(res, 401, { error: { message: 'stand-in: missing Authorization: Bearer <key>' } });
+    let body;
+    try {
+      body = await readJson(req);
+    } catch (err) {
+      return sendJson(res, err.status ?? 400, { error: { message: `stand-in: ${err.message}` } });
+    }
+    try {
+      const [status, answer] = handle(body);
+      sendJson(res, status, answer);
+    } catch (err) {
+      sendJson(res, 500, { error: { message: `stand-in: ${err.message}` } });
+    }
+  };
+}
+
+const roughTokens = (text) => Math.max(1, Math.ceil(text.length / 4));
+
+function completion(body, onCompletion) {
+  if (!Array.isArray(body?.messages) || body.messages.length === 0) {
+    return [400, { error: { message: 'stand-in AI: "messages" must be a non-empty array', type: 'invalid_request_error' } }];
+  }
+  const lastUser = [...body.messages].reverse().find((m) => m?.role === 'user');
+  const said = typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');
+  const content = `(stand-in AI) You said: ${said}`;
+  onCompletion?.({ model: body.model, messages: body.messages, content });
+  const prompt = body.messages.map((m) => (typeof m?.content === 'string' ? m.content : '')).join('\n');
+  return [
+    200,
+    {
+      id: `chatcmpl-standin-${randomUUID()}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? 'stand-in',
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: roughTokens(prompt), completion_tokens: roughTokens(content), total_tokens: roughTokens(prompt) + roughTokens(content) },
+    },
+  ];
+}
+
+function triggerSend(body, onReply) {
+  if (typeof body?.campaign_id !== 'string' || !Array.isArray(body.recipients) || body.recipients.length === 0) {
+    return [400, { message: 'stand-in Braze: "campaign_id" and a non-empty "recipients" array are required' }];
+  }
+  const dispatchId = `standin-${randomUUID()}`;
+  for (const recipient of body.recipients) {
+    onReply({ campaignId: body.campaign_id, dispatchId, recipient, triggerProperties: recipient?.trigger_properties ?? {} });
+  }
+  return [201, { dispatch_id: dispatchId, message: 'success' }];
+}
+
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address().port);
+    });
+  });
+}
+
+/**
+ * Starts both stand-ins. Port 0 picks a free port; the chosen ports are in the result.
+ * onReply({ campaignId, dispatchId, recipient, triggerProperties }) runs for each recipient that
+ * reaches the stand-in Braze (default: printReply). onCompletion({ model, messages, content }) runs
+ * for each AI request (default: nothing).
+ */
+export async function startStandIns({ aiPort = 4010, brazePort = 4011, host = '127.0.0.1', onReply = printReply, onCompletion } = {}) {
+  const ai = createServer(jsonRoute(['/v1/chat/completions', '/chat/completions'], (body) => completion(body, onCompletion)));
+  const braze = createServer(jsonRoute(['/campaigns/trigger/send'], (body) => triggerSend(body, onReply)));
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const actualAiPort = await listen(ai, aiPort, host);
+  let actualBrazePort;
+  try {
+    actualBrazePort = await listen(braze, brazePort, host);
+  } catch (err) {
+    ai.close();
+    throw err;
+  }
+  const closeServer = (server) => new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  return {
+    aiPort: actualAiPort,
+    brazePort: actualBrazePort,
+    aiBaseUrl: `http://${urlHost}:${actualAiPort}/v1`,
+    brazeEndpoint: `http://${urlHost}:${actualBrazePort}`,
+    close: () => Promise.all([closeServer(ai), closeServer(braze)]).then(() => undefined),
+  };
+}
+
+function portFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`stand-ins: ${name} must be a port number (0-65535)\n`);
+    process.exit(2);
+  }
+  return port;
+}
+
+async function main() {
+  const host = process.env.STANDIN_HOST?.trim() || '127.0.0.1';
+  const standIns = await startStandIns({
+    aiPort: portFromEnv('STANDIN_AI_PORT', 4010),
+    brazePort: portFromEnv('STANDIN_BRAZE_PORT', 4011),
+    host,
+    onCompletion: ({ model, messages }) => process.stdout.write(`[stand-in AI] completion for model ${model} (${messages.length} messages)\n`),
+  });
+  process.stdout.write(
+    `STAND-INS running (fake services, not the real AI or Braze) on ${host}\n` +
+      `  stand-in AI:    AI_BASE_URL=${standIns.aiBaseUrl}\n` +
+      `  stand-in Braze: BRAZE_REST_ENDPOINT=${standIns.brazeEndpoint}\n`,
+  );
+  const stop = () => standIns.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    process.stderr.write(`stand-ins: ${err.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,91 @@
+import { maskJobData } from './mask-job-data';
+
+describe('maskJobData', () => {
+  test('when a generate job is shown, then text is hidden with its length, ids are masked and the rest is intact', () => {
+    // Arrange
+    const data = {
+      v: 1,
+      correlationId: 'corr-1',
+      receivedAt: 1_700_000_000_000,
+      conversation: { id: 'uAbCdEf', seq: 3 },
+      recipient: { external_user_id: 'customer-8841' },
+      text: 'my phone is +15551234567',
+      mediaCount: 0,
+      messageId: 'wamid.ABC',
+    };
+
+    // Act
+    const masked = maskJobData(data);
+
+    // Assert
+    expect(masked).toEqual({
+      v: 1,
+      correlationId: 'corr-1',
+      receivedAt: 1_700_000_000_000,
+      conversation: { id: 'uAbCdEf', seq: 3 },
+      recipient: { external_user_id: 'cu…41' },
+      text: '[hidden: 24 characters]',
+      mediaCount: 0,
+      messageId: '[hidden: 9 characters]',
+    });
+    expect(JSON.stringify(masked)).not.toContain('5551234567');
+  });
+
+  test('when a send job is shown, then the reply is hidden and the braze_id masked', () => {
+    // Arrange
+    const data = { recipient: { braze_id: '65f0c2a1b9e77d0012345678' }, reply: 'Your order ships tomorrow.', kind: 'ai' };
+
+    // Act
+    const masked = maskJobData(data);
+
+    // Assert
+    expect(masked).toEqual({ recipient: { braze_id: '65…78' }, reply: '[hidden: 26 characters]', kind: 'ai' });
+  });
+
+  test('when an id has four characters or fewer, then it is fully masked', () => {
+    // Arrange
+    const data = { recipient: { external_user_id: 'a1b2' } };
+
+    // Act
+    const masked = maskJobData(data);
+
+    // Assert
+    expect(masked).toEqual({ recipient: { external_user_id: '****' } });
+  });
+
+  test('when masked fields sit deep in nested objects and arrays, then they are masked there too', () => {
+    // Arrange
+    const data = { batch: [{ inner: { text: 'abc', braze_id: 'braze-123456' } }, { reply: '' }], note: 'kept' };
+
+    // Act
+    const masked = maskJobData(data);
+
+    // Assert
+    expect(masked).toEqual({
+      batch: [{ inner: { text: '[hidden: 3 characters]', braze_id: 'br…56' } }, { reply: '[hidden: 0 characters]' }],
+      note: 'kept',
+    });
+  });
+
+  test('when values are not objects, then they pass through unchanged', () => {
+    // Arrange
+    const values = [null, undefined, 42, 'plain text', true];
+
+    // Act
+    const masked = values.map(maskJobData);
+
+    // Assert
+    expect(masked).toEqual(values);
+  });
+
+  test('when job data is masked, then the original object is not changed', () => {
+    // Arrange
+    const data = { text: 'secret words', recipient: { external_user_id: 'customer-1' } };
+
+    // Act
+    maskJobData(data);
+
+    // Assert
+    expect(data).toEqual({ text: 'secret words', recipient: { external_user_id: 'customer-1' } });
+  });
+});

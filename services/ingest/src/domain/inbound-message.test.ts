@@ -1,0 +1,195 @@
+import { ValidationError } from '@bridge/shared';
+import { toInboundMessage } from './inbound-message';
+
+/** Runs toInboundMessage and returns the ValidationError it throws (fails the test if it does not throw). */
+function validationErrorOf(fields: Record<string, unknown>): ValidationError {
+  try {
+    toInboundMessage(fields);
+  } catch (err) {
+    if (err instanceof ValidationError) return err;
+    throw err;
+  }
+  throw new Error('expected toInboundMessage to throw a ValidationError');
+}
+
+describe('toInboundMessage', () => {
+  test('when both user_id and braze_id are set, then the reply goes to the external user id', () => {
+    // Arrange
+    const fields = { user_id: 'customer-42', braze_id: 'b-1', message: 'hello' };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, text: 'hello', mediaCount: 0, messageId: undefined });
+  });
+
+  test.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['missing', undefined],
+  ])('when user_id is %s (an unknown sender), then the reply goes to the braze_id', (_case, userId) => {
+    // Arrange
+    const fields = { user_id: userId, braze_id: 'b-1', message: 'hello' };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound.recipient).toEqual({ braze_id: 'b-1' });
+  });
+
+  test('when neither user_id nor braze_id is set, then it is refused as MISSING_IDENTITY with details', () => {
+    // Arrange
+    const fields = { user_id: '', braze_id: ' ', phone_number: '+15551234567', message: 'hello' };
+
+    // Act
+    const error = validationErrorOf(fields);
+
+    // Assert
+    expect(error.code).toBe('MISSING_IDENTITY');
+    expect(error.httpStatus).toBe(400);
+    expect(error.details).toEqual([expect.objectContaining({ field: 'user_id' })]);
+  });
+
+  test.each([
+    ['missing', undefined],
+    ['a number', 42],
+    ['null', null],
+    ['an object', { text: 'hi' }],
+  ])('when message is %s, then it is refused as INVALID_PAYLOAD naming message', (_case, message) => {
+    // Arrange
+    const fields = { user_id: 'customer-42', message };
+
+    // Act
+    const error = validationErrorOf(fields);
+
+    // Assert
+    expect(error.code).toBe('INVALID_PAYLOAD');
+    expect(error.message).toContain('message');
+    expect(error.details).toEqual([expect.objectContaining({ field: 'message' })]);
+  });
+
+  test('when message is too long, then it is refused as INVALID_PAYLOAD naming message', () => {
+    // Arrange
+    const fields = { user_id: 'customer-42', message: 'x'.repeat(20_001) };
+
+    // Act
+    const error = validationErrorOf(fields);
+
+    // Assert
+    expect(error.code).toBe('INVALID_PAYLOAD');
+    expect(error.details).toEqual([expect.objectContaining({ field: 'message' })]);
+  });
+
+  test.each([
+    ['empty', ''],
+    ['only whitespace', ' \n\t '],
+  ])('when message is %s and there is no media, then it is refused as EMPTY_MESSAGE', (_case, message) => {
+    // Arrange
+    const fields = { user_id: 'customer-42', message };
+
+    // Act
+    const error = validationErrorOf(fields);
+
+    // Assert
+    expect(error.code).toBe('EMPTY_MESSAGE');
+  });
+
+  test('when message is empty and media_urls is a blank string, then it is still refused as EMPTY_MESSAGE', () => {
+    // Arrange
+    const fields = { user_id: 'customer-42', message: '', media_urls: '  ' };
+
+    // Act
+    const error = validationErrorOf(fields);
+
+    // Assert
+    expect(error.code).toBe('EMPTY_MESSAGE');
+  });
+
+  test.each([
+    ['a string', 'https://cdn.example.com/a.jpg', 1],
+    ['an array', ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.ogg'], 2],
+    ['an array with blanks', ['https://cdn.example.com/a.jpg', '', ' '], 1],
+  ])('when message is empty and media_urls is %s, then it is accepted with the media count', (_case, mediaUrls, count) => {
+    // Arrange
+    const fields = { braze_id: 'b-1', message: '', media_urls: mediaUrls };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound).toMatchObject({ recipient: { braze_id: 'b-1' }, text: '', mediaCount: count });
+  });
+
+  test('when ids are numbers, then they are coerced to strings', () => {
+    // Arrange
+    const fields = { user_id: 12345, message_id: 987, message: 'hi' };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound.recipient).toEqual({ external_user_id: '12345' });
+    expect(inbound.messageId).toBe('987');
+  });
+
+  test('when ids have surrounding whitespace, then it is trimmed', () => {
+    // Arrange
+    const fields = { user_id: '  customer-42 \n', message: 'hi' };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound.recipient).toEqual({ external_user_id: 'customer-42' });
+  });
+
+  test('when unknown extra fields are present, then they are ignored', () => {
+    // Arrange
+    const fields = { user_id: 'customer-42', message: 'hi', external_user_id: 'victim', recipient: { braze_id: 'victim' }, admin: true };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, text: 'hi', mediaCount: 0, messageId: undefined });
+  });
+
+  test('when message_id is given, then it is carried; when it is empty, then there is none', () => {
+    // Arrange
+    const withId = { user_id: 'u', message: 'hi', message_id: 'wamid.ABC' };
+    const withEmptyId = { user_id: 'u', message: 'hi', message_id: '' };
+
+    // Act
+    const a = toInboundMessage(withId);
+    const b = toInboundMessage(withEmptyId);
+
+    // Assert
+    expect(a.messageId).toBe('wamid.ABC');
+    expect(b.messageId).toBeUndefined();
+  });
+
+  test('when message_id is longer than 256 characters, then it is refused naming message_id', () => {
+    // Arrange
+    const fields = { user_id: 'u', message: 'hi', message_id: 'm'.repeat(257) };
+
+    // Act
+    const error = validationErrorOf(fields);
+
+    // Assert
+    expect(error.code).toBe('INVALID_PAYLOAD');
+    expect(error.details).toEqual([expect.objectContaining({ field: 'message_id' })]);
+  });
+
+  test('when the text has leading and trailing whitespace, then it is kept exactly', () => {
+    // Arrange
+    const fields = { user_id: 'u', message: '  hi there \n' };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound.text).toBe('  hi there \n');
+  });
+});

@@ -1,0 +1,43 @@
+import { Queue } from 'bullmq';
+import type express from 'express';
+import { QUEUE, checkEvictionPolicy, createMetricsRegistry, createRedis, defaultJobOptions, pingRedis, type Logger } from '@bridge/shared';
+import { createApp } from './app';
+import type { IngestConfig } from './config';
+import { createAcceptInboundMessage } from './domain/accept-inbound-message';
+import { createIngestMetrics } from './http/metrics';
+
+export interface IngestApp {
+  app: express.Express;
+  queue: Queue;
+  /** /readyz answers 503 from now on */
+  drain: () => void;
+  close: () => Promise<void>;
+}
+
+/** The ingest's composition root: everything but the listening socket and signals. */
+export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
+  const redis = createRedis(config.redisUrl, 'producer', log);
+  redis.once('ready', () => void checkEvictionPolicy(redis, log));
+  const queue = new Queue(QUEUE.generate, { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) });
+  queue.on('error', () => undefined); // the connection's own listener reports it once
+  const registry = createMetricsRegistry('ingest');
+  let draining = false;
+  const app = createApp({
+    webhookSecret: config.webhookSecret,
+    maxBodyBytes: config.maxBodyBytes,
+    log,
+    metrics: createIngestMetrics(registry),
+    registry,
+    accept: createAcceptInboundMessage({ redis, queue, prefix: config.prefix }),
+    isReady: async () => !draining && pingRedis(redis),
+  });
+  return {
+    app,
+    queue,
+    drain: () => { draining = true; },
+    async close() {
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

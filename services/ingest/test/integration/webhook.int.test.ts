@@ -1,0 +1,207 @@
+import request from 'supertest';
+import { Redis } from 'ioredis';
+import { QUEUE } from '@bridge/shared';
+import { loadConfig } from '../../src/config';
+import { createIngestApp, type IngestApp } from '../../src/ingest-app';
+import { WEBHOOK_PATH } from '../../src/app';
+import { captureLogger } from '../../../../test/helpers/capture-logger';
+import { WEBHOOK_SECRET, testRedisUrl, uniquePrefix } from '../../../../test/helpers/test-env';
+import { buildWebhookBody, verbatimBody } from '../../../../test/helpers/webhook';
+import { freePort } from '../../../../test/helpers/redis-server';
+
+function ingestEnv(prefix: string, extra: Record<string, string> = {}) {
+  return { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, WEBHOOK_SECRET, ...extra };
+}
+
+describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
+  let prefix: string;
+  let ingest: IngestApp;
+  let logs: ReturnType<typeof captureLogger>;
+
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    logs = captureLogger();
+    ingest = createIngestApp(loadConfig(ingestEnv(prefix)), logs.log);
+    await ingest.queue.waitUntilReady();
+  });
+
+  afterEach(async () => {
+    await ingest.queue.obliterate({ force: true });
+    await ingest.close();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = { 'X-Webhook-Secret': WEBHOOK_SECRET }) => {
+    const req = request(ingest.app).post(WEBHOOK_PATH).set('Content-Type', 'application/json');
+    for (const [k, v] of Object.entries(headers)) req.set(k, v);
+    return req.send(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+  test('when a valid webhook arrives, then it answers 202 only with the job stored in Redis', async () => {
+    const res = await post(buildWebhookBody({ message: 'Where is my order?' }));
+
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: 'queued', id: expect.any(String) });
+    const job = await ingest.queue.getJob(res.body.id);
+    expect(job?.name).toBe('generate-reply');
+    expect(job?.data).toMatchObject({
+      v: 1,
+      recipient: { external_user_id: 'user-1' },
+      text: 'Where is my order?',
+      mediaCount: 0,
+      conversation: { id: expect.any(String), seq: 1 },
+    });
+    expect(job?.queueName).toBe(QUEUE.generate);
+  });
+
+  test('when the secret comes as a Bearer token, then it is accepted', async () => {
+    const res = await post(buildWebhookBody(), { Authorization: `Bearer ${WEBHOOK_SECRET}` });
+    expect(res.status).toBe(202);
+  });
+
+  test.each([
+    ['no secret', {}],
+    ['a wrong X-Webhook-Secret', { 'X-Webhook-Secret': 'wrong-secret-wrong-secret' }],
+    ['a wrong Bearer token', { Authorization: 'Bearer wrong-secret-wrong-secret' }],
+    ['the secret as Basic auth', { Authorization: `Basic ${WEBHOOK_SECRET}` }],
+  ])('when the request has %s, then it answers 401 JSON and stores nothing', async (_name, headers) => {
+    const res = await post(buildWebhookBody(), headers as Record<string, string>);
+
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHORIZED');
+    expect(await ingest.queue.count()).toBe(0);
+  });
+
+  test('when the content type is not JSON, then it answers 415 JSON', async () => {
+    const res = await request(ingest.app).post(WEBHOOK_PATH).set('X-Webhook-Secret', WEBHOOK_SECRET)
+      .set('Content-Type', 'application/x-www-form-urlencoded').send('message=hi&user_id=u');
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  test('when the body is over the limit, then it answers 413 JSON', async () => {
+    const res = await post(buildWebhookBody({ message: 'x'.repeat(70_000) }));
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  test.each([
+    ['broken JSON with the message not last', '{"message": "a "quoted" word", "user_id": "u1"}', 'INVALID_JSON', undefined],
+    ['plain garbage', 'not json at all', 'INVALID_JSON', undefined],
+    ['a JSON array', '[1,2]', 'INVALID_BODY', undefined],
+    ['no identity', JSON.stringify({ message: 'hi', user_id: '', braze_id: '' }), 'MISSING_IDENTITY', 'user_id'],
+    ['no message', JSON.stringify({ user_id: 'u1' }), 'INVALID_PAYLOAD', 'message'],
+    ['a message that is not a string', JSON.stringify({ user_id: 'u1', message: 42 }), 'INVALID_PAYLOAD', 'message'],
+    ['an empty message without media', JSON.stringify({ user_id: 'u1', message: '  ' }), 'EMPTY_MESSAGE', 'message'],
+  ])('when the body has %s, then it answers 400 with a code naming the problem', async (_name, body, code, field) => {
+    const res = await post(body);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe(code);
+    expect(res.body.error.message).toEqual(expect.any(String));
+    if (field) expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+    expect(await ingest.queue.count()).toBe(0);
+  });
+
+  test('when a bad request comes between two good ones, then both good messages are stored', async () => {
+    const first = await post(buildWebhookBody({ message: 'one' }));
+    await post('{"broken": ');
+    const second = await post(buildWebhookBody({ message: 'two' }));
+
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(await ingest.queue.count()).toBe(2);
+  });
+
+  test('when only braze_id identifies the sender (unknown number), then the reply is addressed by braze_id', async () => {
+    const res = await post(buildWebhookBody({ user_id: '', braze_id: 'bz-77' }));
+    const job = await ingest.queue.getJob(res.body.id);
+    expect(job?.data.recipient).toEqual({ braze_id: 'bz-77' });
+  });
+
+  test('when the same message_id is delivered twice, then it is stored once and the repeat answers 200 duplicate', async () => {
+    const body = buildWebhookBody({ message_id: 'wamid.ABC123' });
+    const first = await post(body);
+    const second = await post(body);
+
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual({ status: 'duplicate', id: first.body.id });
+    expect(await ingest.queue.count()).toBe(1);
+  });
+
+  test('when two users send the same message_id, then both are stored', async () => {
+    await post(buildWebhookBody({ message_id: 'same', user_id: 'a' }));
+    const other = await post(buildWebhookBody({ message_id: 'same', user_id: 'b' }));
+    expect(other.status).toBe(202);
+  });
+
+  test('when a user sends several messages, then they are numbered in arrival order', async () => {
+    const ids: string[] = [];
+    for (const message of ['first', 'second', 'third']) ids.push((await post(buildWebhookBody({ message }))).body.id);
+    const seqs = await Promise.all(ids.map(async (id) => (await ingest.queue.getJob(id))!.data.conversation.seq));
+    expect(seqs).toEqual([1, 2, 3]);
+  });
+
+  test('when the text was inserted without json_escape, then it arrives intact and a warning names the fix', async () => {
+    const text = 'He said "hi"\nthen\ttabbed {braces} and C:\\path';
+    const res = await post(verbatimBody(text));
+
+    expect(res.status).toBe(202);
+    const job = await ingest.queue.getJob(res.body.id);
+    expect(job?.data.text).toBe(text);
+    expect(logs.lines.some((l) => l.level === 'warn' && /json_escape/.test(l.message))).toBe(true);
+  });
+
+  test('when verbatim text tries to inject another user_id, then the reply still goes to the sender', async () => {
+    const text = 'hi", "user_id": "victim';
+    const res = await post(verbatimBody(text));
+
+    expect(res.status).toBe(202);
+    const job = await ingest.queue.getJob(res.body.id);
+    expect(job?.data.recipient).toEqual({ external_user_id: 'user-1' });
+    expect(job?.data.text).toBe(text);
+  });
+
+  test('when the message is logged at info level, then neither text nor phone number appears in the logs', async () => {
+    await post(verbatimBody('my secret text 4242', { braze_id: 'b', user_id: 'u', phone_number: '+15559998888' }));
+    expect(logs.text()).not.toMatch(/4242|5559998888/);
+    expect(logs.text()).not.toContain(WEBHOOK_SECRET);
+  });
+
+  test('when Redis is healthy, then /healthz and /readyz answer 200 and /metrics counts the webhook', async () => {
+    await post(buildWebhookBody());
+    expect((await request(ingest.app).get('/healthz')).status).toBe(200);
+    expect((await request(ingest.app).get('/readyz')).status).toBe(200);
+    const metrics = await request(ingest.app).get('/metrics');
+    expect(metrics.text).toMatch(/bridge_webhooks_total\{outcome="queued",service="ingest"\} 1/);
+    expect(metrics.text).toMatch(/bridge_webhook_ack_seconds_bucket/);
+  });
+});
+
+describe('when Redis cannot be reached', () => {
+  let ingest: IngestApp;
+
+  beforeEach(async () => {
+    const deadPort = await freePort(); // nothing listens there
+    ingest = createIngestApp(loadConfig({ REDIS_URL: `redis://127.0.0.1:${deadPort}`, WEBHOOK_SECRET }), captureLogger().log);
+  });
+  afterEach(() => ingest.close());
+
+  test('then a webhook gets 503 with Retry-After within 2 s, /readyz 503 and /healthz 200', async () => {
+    const started = Date.now();
+    const res = await request(ingest.app).post(WEBHOOK_PATH).set('X-Webhook-Secret', WEBHOOK_SECRET)
+      .set('Content-Type', 'application/json').send(JSON.stringify(buildWebhookBody()));
+
+    expect(res.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    expect((await request(ingest.app).get('/readyz')).status).toBe(503);
+    expect((await request(ingest.app).get('/healthz')).status).toBe(200);
+  });
+});
+
+test('the assertion client can reach the test Redis', async () => {
+  const redis = new Redis(testRedisUrl());
+  expect(await redis.ping()).toBe('PONG');
+  redis.disconnect();
+});

@@ -1,0 +1,146 @@
+import { ConfigError } from '@bridge/shared';
+import { DEFAULT_OPT_OUT_KEYWORDS, DEFAULT_SYSTEM_PROMPT, loadConfig } from './config';
+
+/** The variables the worker cannot start without; every test starts from these. */
+const requiredEnv = () => ({
+  AI_API_KEY: 'sk-test-0123456789',
+  AI_MODEL: 'gpt-4o-mini',
+  BRAZE_REST_ENDPOINT: 'https://rest.iad-01.braze.com',
+  BRAZE_API_KEY: 'braze-key-0123456789',
+  BRAZE_CAMPAIGN_ID: 'campaign-1',
+});
+
+describe('worker loadConfig', () => {
+  test('when only the required variables are set, then the SPEC §3 defaults apply', () => {
+    // Arrange
+    const env = requiredEnv();
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.port).toBe(3002);
+    expect(config.concurrency).toBe(20);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.logLevel).toBe('info');
+    expect(config.ai.baseUrl).toBe('https://api.openai.com/v1');
+    expect(config.ai.timeoutMs).toBe(30_000);
+    expect(config.ai.systemPrompt).toBe(DEFAULT_SYSTEM_PROMPT);
+    expect(config.braze.triggerProperty).toBe('external_system_msg_body');
+    expect(config.braze.timeoutMs).toBe(10_000);
+  });
+
+  test('when AI_RATE_LIMIT_MAX is unset, then there is no rate limiter', () => {
+    // Arrange
+    const env = { ...requiredEnv(), AI_RATE_LIMIT_DURATION_MS: '5000' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.ai.rateLimit).toBeUndefined();
+  });
+
+  test('when AI_RATE_LIMIT_MAX is set, then the limiter uses it with the default 1000 ms window', () => {
+    // Arrange
+    const env = { ...requiredEnv(), AI_RATE_LIMIT_MAX: '50' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.ai.rateLimit).toEqual({ max: 50, duration: 1_000 });
+  });
+
+  test('when AI_RATE_LIMIT_MAX is 0, then start-up fails naming it', () => {
+    // Arrange
+    const env = { ...requiredEnv(), AI_RATE_LIMIT_MAX: '0' };
+
+    // Act
+    const act = () => loadConfig(env);
+
+    // Assert
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow('AI_RATE_LIMIT_MAX must be at least 1');
+  });
+
+  test('when a required variable is missing, then the error names it and shows no secret', () => {
+    // Arrange
+    const { AI_MODEL: _omitted, ...env } = requiredEnv();
+
+    // Act
+    const act = () => loadConfig(env);
+
+    // Assert
+    expect(act).toThrow('AI_MODEL is required');
+    expect(act).not.toThrow(/sk-test-0123456789|braze-key-0123456789/);
+  });
+
+  test('when the base URLs end with slashes, then the slashes are trimmed', () => {
+    // Arrange
+    const env = { ...requiredEnv(), AI_BASE_URL: 'http://127.0.0.1:8080/v1//', BRAZE_REST_ENDPOINT: 'https://rest.fra-02.braze.eu/' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.ai.baseUrl).toBe('http://127.0.0.1:8080/v1');
+    expect(config.braze.endpoint).toBe('https://rest.fra-02.braze.eu');
+  });
+
+  test('when BRAZE_TRIGGER_PROPERTY has characters Liquid cannot name, then start-up fails naming it', () => {
+    // Arrange
+    const env = { ...requiredEnv(), BRAZE_TRIGGER_PROPERTY: 'reply body' };
+
+    // Act
+    const act = () => loadConfig(env);
+
+    // Assert
+    expect(act).toThrow('BRAZE_TRIGGER_PROPERTY may contain letters, digits and _ only');
+  });
+
+  test('when OPT_OUT_KEYWORDS is unset, then the default list is split and trimmed', () => {
+    // Arrange
+    const env = requiredEnv();
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.optOutKeywords).toEqual(DEFAULT_OPT_OUT_KEYWORDS.split(','));
+    expect(config.optOutKeywords).toContain('STOP ALL');
+  });
+
+  test('when OPT_OUT_KEYWORDS has blanks around entries, then they are trimmed and empties dropped', () => {
+    // Arrange
+    const env = { ...requiredEnv(), OPT_OUT_KEYWORDS: ' stop , ,arrêt,' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.optOutKeywords).toEqual(['stop', 'arrêt']);
+  });
+
+  test('when METRICS_QUEUE_DEPTH is "false", then queue depth metrics are off', () => {
+    // Arrange
+    const env = { ...requiredEnv(), METRICS_QUEUE_DEPTH: 'false' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.queueDepthMetrics).toBe(false);
+  });
+
+  test('when job retention is unset, then failed jobs are kept 7 days and 8 attempts are made', () => {
+    // Arrange
+    const env = requiredEnv();
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.jobs).toEqual({ attempts: 8, keepCompleted: 1000, keepFailedSeconds: 7 * 86_400 });
+  });
+});

@@ -1,0 +1,11 @@
+/** The SPEC §5 webhook body as Braze renders it with `| json_escape`. */
+export function buildWebhookBody(overrides: Record<string, unknown> = {}) {
+  const { message = 'Hello there', ...fields } = overrides;
+  // message last, as the template in the README has it
+  return { braze_id: 'braze-1', user_id: 'user-1', phone_number: '+15550000001', ...fields, message };
+}
+
+/** The same template rendered WITHOUT json_escape: the text goes in verbatim. */
+export function verbatimBody(text: string, ids = { braze_id: 'braze-1', user_id: 'user-1', phone_number: '+15550000001' }) {
+  return `{\n  "braze_id": "${ids.braze_id}",\n  "user_id": "${ids.user_id}",\n  "phone_number": "${ids.phone_number}",\n  "message": "${text}"\n}`;
+}
