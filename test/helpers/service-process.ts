@@ -24,10 +24,13 @@ export async function startService(name: 'ingest' | 'worker' | 'dashboard', port
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
+  let partial = '';
   const logs: Array<Record<string, any>> = [];
   const onData = (chunk: Buffer) => {
     text += chunk.toString();
-    for (const line of chunk.toString().split('\n')) {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
       try { logs.push(JSON.parse(line)); } catch { /* not JSON */ }
     }
   };

@@ -60,7 +60,8 @@ export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
     isReady: async () => !closing && workers.every((w) => w.isRunning()) && pingRedis(redis),
     async close() {
       closing = true;
-      await Promise.all(workers.map((w) => w.close()));
+      // AI calls first, while the send worker still runs to deliver what they produce
+      for (const w of workers) await w.close();
       await Promise.all([generateQueue.close(), sendQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
     },
