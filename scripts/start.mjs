@@ -2,7 +2,6 @@
 // `pnpm start`: ingest, worker and dashboard in one terminal, each line prefixed with its service.
 // Reads ./.env when present (variables already set in the shell win). If nothing answers at
 // REDIS_URL and redis-server is on PATH, starts one with its data under ./.data and says so.
-//   STANDINS=1 also starts the stand-in AI and Braze (see scripts/stand-ins.mjs); `pnpm demo` uses it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -10,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const COLORS = { ingest: 36, worker: 35, dashboard: 33, redis: 32, 'stand-ins': 34 };
+const COLORS = { ingest: 36, worker: 35, dashboard: 33, redis: 32 };
 const tty = process.stdout.isTTY;
 const label = (name) => (tty ? `\x1b[${COLORS[name] ?? 37}m${name.padEnd(9)}\x1b[0m |` : `${name.padEnd(9)} |`);
 const say = (text) => process.stdout.write(`${label('start')} ${text}\n`);
@@ -74,18 +73,6 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 const env = { ...readEnvFile(path.join(root, '.env')), ...process.env };
-if (process.env.STANDINS === '1') {
-  env.AI_BASE_URL = 'http://127.0.0.1:4010/v1';
-  env.BRAZE_REST_ENDPOINT = 'http://127.0.0.1:4011';
-  env.AI_API_KEY ??= 'stand-in-key';
-  env.AI_MODEL ??= 'stand-in-model';
-  env.BRAZE_API_KEY ??= 'stand-in-key';
-  env.BRAZE_CAMPAIGN_ID ??= 'stand-in-campaign';
-  env.WEBHOOK_SECRET ??= 'demo-webhook-secret-change-me';
-  env.DASHBOARD_USERNAME ??= 'admin';
-  env.DASHBOARD_PASSWORD ??= 'demo-password';
-  run('stand-ins', process.execPath, [path.join(root, 'scripts/stand-ins.mjs')], env);
-}
 env.REDIS_URL ??= 'redis://127.0.0.1:6379';
 
 if (!(await redisAnswers(env.REDIS_URL))) {

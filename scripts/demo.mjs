@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `pnpm demo`: the whole bridge on this machine with STAND-IN (fake) AI and Braze servers, so no
+// accounts are needed. Type a line to send it as a WhatsApp message; the reply the bridge sends
+// to the stand-in Braze is printed back. Commands: /user <id> switches the sender, /quit stops.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startStandIns } from './stand-ins.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const secret = 'demo-webhook-secret-not-for-production';
+const ingestPort = process.env.INGEST_PORT ?? '3000';
+let user = 'demo-user-1';
+let prompt;
+
+const show = (line) => {
+  readline.clearLine(process.stdout, 0);
+  readline.cursorTo(process.stdout, 0);
+  process.stdout.write(`${line}\n`);
+  prompt?.prompt(true);
+};
+
+const standIns = await startStandIns({
+  aiPort: 0,
+  brazePort: 0,
+  onReply: ({ recipient, triggerProperties }) => {
+    const who = recipient.external_user_id ?? recipient.braze_id;
+    show(`\x1b[32m[bridge → WhatsApp ${who}]\x1b[0m ${Object.values(triggerProperties).join(' ')}`);
+  },
+});
+
+const env = {
+  ...process.env,
+  AI_BASE_URL: standIns.aiBaseUrl,
+  AI_API_KEY: 'stand-in-key',
+  AI_MODEL: 'stand-in-model',
+  BRAZE_REST_ENDPOINT: standIns.brazeEndpoint,
+  BRAZE_API_KEY: 'stand-in-key',
+  BRAZE_CAMPAIGN_ID: 'stand-in-campaign',
+  WEBHOOK_SECRET: secret,
+  DASHBOARD_USERNAME: process.env.DASHBOARD_USERNAME ?? 'admin',
+  DASHBOARD_PASSWORD: process.env.DASHBOARD_PASSWORD ?? 'demo-password',
+  INGEST_PORT: ingestPort,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+};
+const stack = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+stack.on('exit', (code) => { void standIns.close(); process.exit(code ?? 0); });
+const quit = () => { stack.kill('SIGTERM'); };
+process.on('SIGINT', quit);
+
+for (let i = 0; i < 200; i++) {
+  if (await fetch(`http://127.0.0.1:${ingestPort}/readyz`).then((r) => r.ok, () => false)) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+console.log(`
+  DEMO with stand-in AI and Braze (fake servers: the AI echoes you, nothing reaches WhatsApp).
+  Dashboard: http://127.0.0.1:${process.env.DASHBOARD_PORT ?? 3001}/ (${env.DASHBOARD_USERNAME} / ${env.DASHBOARD_PASSWORD})
+  Type a message and press Enter. Try STOP (no reply). /user <id> switches the sender, /quit stops.
+`);
+
+prompt = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: '' });
+const setPrompt = () => prompt.setPrompt(`\x1b[36m[${user}]\x1b[0m > `);
+setPrompt();
+prompt.prompt();
+prompt.on('line', async (line) => {
+  const text = line.trim();
+  if (text === '/quit') return quit();
+  if (text.startsWith('/user ')) { user = text.slice(6).trim() || user; setPrompt(); return prompt.prompt(); }
+  if (!text) return prompt.prompt();
+  const res = await fetch(`http://127.0.0.1:${ingestPort}/webhooks/braze/whatsapp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': secret },
+    body: JSON.stringify({ braze_id: `braze-${user}`, user_id: user, phone_number: '+15550000000', message: text }),
+  }).catch((err) => ({ status: 0, json: async () => ({ error: err.message }) }));
+  const body = await res.json();
+  show(`  webhook answered ${res.status} ${JSON.stringify(body)}`);
+  return undefined;
+});
+prompt.on('close', quit);
