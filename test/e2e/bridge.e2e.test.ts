@@ -100,3 +100,27 @@ describe('the built services, end to end', () => {
     await eventually(async () => (await worker.get('/readyz')).status === 200, 15_000, 'worker ready again');
   });
 });
+
+describe('Redis over TLS with a password (rediss://)', () => {
+  test('when REDIS_URL is rediss:// with a password, then the services connect and a webhook is answered end to end', async () => {
+    const redis = await startRedisServer({ tls: true, password: 'p@ss word/1' });
+    const ai = await startStandIn(echoAi);
+    const braze = await startStandIn(brazeOk);
+    const env = { ...workerEnv(uniquePrefix(), `${ai.url}/v1`, braze.url), REDIS_URL: redis.url, NODE_EXTRA_CA_CERTS: redis.caFile!, WEBHOOK_SECRET };
+    const services = [await startService('ingest', await freePort(), env), await startService('worker', await freePort(), env)];
+    try {
+      expect(redis.url).toMatch(/^rediss:\/\//);
+      await eventually(async () => (await services[0]!.get('/readyz')).status === 200, 10_000, 'ingest ready over TLS');
+      const res = await fetch(`http://127.0.0.1:${services[0]!.port}/webhooks/braze/whatsapp`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': WEBHOOK_SECRET }, body: JSON.stringify(buildWebhookBody({ message: 'over tls' })),
+      });
+      expect(res.status).toBe(202);
+      await braze.waitForRequests(1);
+      expect(braze.requests[0]!.body.recipients[0].trigger_properties.external_system_msg_body).toBe('echo: over tls');
+      expect(services.map((s) => s.output()).join('')).not.toContain('p@ss word/1');
+    } finally {
+      await Promise.all(services.map((s) => s.stop('SIGKILL')));
+      await Promise.all([ai.close(), braze.close(), redis.stop('SIGKILL')]);
+    }
+  });
+});

@@ -37,20 +37,43 @@ function waitForPort(port, timeoutMs = 10_000) {
   });
 }
 
+/** A throwaway CA and a server certificate for localhost/127.0.0.1, made with openssl. */
+function makeTlsFiles(dir) {
+  const run = (args) => {
+    const r = spawnSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=bridge-test-ca']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'redis.key', '-out', 'redis.csr', '-subj', '/CN=localhost']);
+  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', 'redis.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'redis.crt', '-days', '1', '-extfile', 'san.ext']);
+  return { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'redis.crt'), key: path.join(dir, 'redis.key') };
+}
+
 /**
  * Starts redis-server. Options: port (default: a free one), dir (default: a new temp dir),
- * appendonly (default false), appendfsync.
+ * appendonly (default false), appendfsync, password, tls (serve TLS only; the CA file is returned).
  */
 async function startRedisServer(options = {}) {
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no',
+  const args = ['--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no',
     '--maxmemory-policy', 'noeviction', '--appendonly', options.appendonly ? 'yes' : 'no'];
+  let tls;
+  if (options.tls) {
+    tls = makeTlsFiles(dir);
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no');
+  } else {
+    args.push('--port', String(port));
+  }
+  if (options.password) args.push('--requirepass', options.password);
   if (options.appendfsync) args.push('--appendfsync', options.appendfsync);
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   await waitForPort(port);
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: options.tls ? `rediss://${auth}localhost:${port}` : `redis://${auth}127.0.0.1:${port}`,
+    caFile: tls?.ca,
     port,
     dir,
     pid: child.pid,

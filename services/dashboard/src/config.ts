@@ -14,6 +14,7 @@ export function loadConfig(env: Env) {
   return {
     port: e.DASHBOARD_PORT,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER,
     prefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
     username: e.DASHBOARD_USERNAME,

@@ -6,7 +6,7 @@ import { loadConfig } from './config';
 runMain('dashboard', async () => {
   const config = loadConfig(process.env);
   const log = createLogger({ service: 'dashboard', level: config.logLevel });
-  const redis = createRedis(config.redisUrl, 'worker', log, 'dashboard');
+  const redis = createRedis(config.redisUrl, 'worker', log, 'dashboard', config.redisCluster);
   const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: redis, prefix: config.prefix }));
   const app = createDashboardApp(queues, config);
   const server = app.listen(config.port, () => log.info('dashboard listening', { port: config.port, readOnly: config.readOnly }));

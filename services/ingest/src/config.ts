@@ -12,6 +12,7 @@ export function loadConfig(env: Env) {
   return {
     port: e.INGEST_PORT,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER,
     prefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
     webhookSecret: e.WEBHOOK_SECRET,

@@ -37,6 +37,7 @@ export function loadConfig(env: Env) {
   return {
     port: e.WORKER_PORT,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER,
     prefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
     concurrency: e.WORKER_CONCURRENCY,

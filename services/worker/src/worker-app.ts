@@ -24,7 +24,7 @@ export interface WorkerApp {
 
 /** The worker's composition root: everything but the process (signals, health port). */
 export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
-  const redis = createRedis(config.redisUrl, 'worker', log);
+  const redis = createRedis(config.redisUrl, 'worker', log, 'worker', config.redisCluster);
   void checkEvictionPolicy(redis, log);
   const queueOptions = { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) };
   const generateQueue = new Queue(QUEUE.generate, queueOptions);

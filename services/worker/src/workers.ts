@@ -1,6 +1,5 @@
 import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { computeBackoff, type Logger } from '@bridge/shared';
+import { computeBackoff, type Logger, type RedisClient } from '@bridge/shared';
 import type { WorkerMetrics } from './metrics';
 import { withErrorEdge, type FinalFailureHandler } from './processors/job-edge';
 
@@ -10,7 +9,7 @@ export interface StageProcessor {
 }
 
 export interface WorkerSettings {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   lockDurationMs: number;

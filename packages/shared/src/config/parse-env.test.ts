@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/app-error';
-import { BaseEnv, boolEnv, intEnv, parseEnv, urlEnv, type Env } from './parse-env';
+import { BaseEnv, QueueEnv, boolEnv, intEnv, parseEnv, urlEnv, type Env } from './parse-env';
 
 /** Runs parseEnv and returns the ConfigError it throws (fails the test if it does not throw). */
 function configErrorOf(schema: z.ZodType, env: Env): ConfigError {
@@ -231,4 +231,14 @@ describe('urlEnv', () => {
       expect(error.message).toContain('URL must be a URL starting with http:// or https://');
     },
   );
+});
+
+describe('REDIS_CLUSTER', () => {
+  test('when cluster mode is on and the prefix is not a hash tag, then start-up names REDIS_PREFIX', () => {
+    expect(() => parseEnv(QueueEnv, { REDIS_CLUSTER: 'true', REDIS_PREFIX: 'bridge' })).toThrow(/REDIS_PREFIX must be a hash tag/);
+  });
+
+  test('when cluster mode is on with a {hash tag} prefix, then it is accepted', () => {
+    expect(parseEnv(QueueEnv, { REDIS_CLUSTER: 'true', REDIS_PREFIX: '{bridge}' })).toMatchObject({ REDIS_CLUSTER: true, REDIS_PREFIX: '{bridge}' });
+  });
 });

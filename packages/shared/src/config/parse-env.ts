@@ -48,7 +48,13 @@ export const BaseEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_{}-]+$/, 'may contain letters, digits, _, - and {} only')
     .default('bridge'),
+  REDIS_CLUSTER: boolEnv(false),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+}).superRefine((env, ctx) => {
+  // BullMQ's Lua scripts touch many keys of a queue at once: on a cluster they must share a slot
+  if (env.REDIS_CLUSTER && !/^\{[^{}]+\}$/.test(env.REDIS_PREFIX)) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_PREFIX'], message: 'must be a hash tag in braces, such as {bridge}, when REDIS_CLUSTER=true' });
+  }
 });
 
 /** Job settings shared by the producer (ingest) and the consumer (worker). */

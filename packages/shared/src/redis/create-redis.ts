@@ -1,5 +1,8 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logging/create-logger';
+
+/** A single Redis or a Redis Cluster: every caller takes either. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * producer: for request paths (ingest, readiness). Commands fail at once while Redis is away
@@ -21,8 +24,13 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
     : { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
 }
 
-export function createRedis(url: string, profile: RedisProfile, log: Logger, name: string = profile): Redis {
-  const redis = new Redis(url, { ...redisOptions(profile), connectionName: `bridge-${name}` });
+/**
+ * A client for REDIS_URL (redis:// or rediss:// for TLS; user and password in the URL). With
+ * cluster=true the URL names one seed node of a Redis Cluster; TLS and credentials apply to all.
+ */
+export function createRedis(url: string, profile: RedisProfile, log: Logger, name: string = profile, cluster = false): RedisClient {
+  const options = { ...redisOptions(profile), connectionName: `bridge-${name}` };
+  const redis: RedisClient = cluster ? createCluster(url, options) : new Redis(url, options);
   let down = false;
   redis.on('error', (err: Error & { code?: string }) => {
     if (!down) log.warn('redis connection error', { redis: name, code: err.code, error: err.message });
@@ -35,8 +43,25 @@ export function createRedis(url: string, profile: RedisProfile, log: Logger, nam
   return redis;
 }
 
+function createCluster(url: string, options: RedisOptions): Cluster {
+  const u = new URL(url);
+  const redisOptions: RedisOptions = {
+    ...options,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+  };
+  return new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
+    redisOptions,
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+    clusterRetryStrategy: options.retryStrategy,
+    // managed clusters announce internal addresses; keep TLS SNI on the name we were given
+    dnsLookup: (address, callback) => callback(null, address),
+  });
+}
+
 /** Readiness: PING within a deadline; never throws. */
-export async function pingRedis(redis: Redis, timeoutMs = 500): Promise<boolean> {
+export async function pingRedis(redis: RedisClient, timeoutMs = 500): Promise<boolean> {
   if (redis.status !== 'ready') return false;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -53,9 +78,11 @@ export async function pingRedis(redis: Redis, timeoutMs = 500): Promise<boolean>
 }
 
 /** Warns when Redis may evict queue data (anything but noeviction loses jobs under memory pressure). */
-export async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<void> {
+export async function checkEvictionPolicy(redis: RedisClient, log: Logger): Promise<void> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
+    const node = redis instanceof Cluster ? redis.nodes('master')[0] : redis;
+    if (!node) return;
+    const reply = (await node.config('GET', 'maxmemory-policy')) as unknown as string[];
     const policy = reply[1];
     if (policy && policy !== 'noeviction') {
       log.warn(`redis maxmemory-policy is "${policy}": set it to "noeviction" or Redis may delete queued messages under memory pressure`, { policy });

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   CONVERSATION_STATE_TTL_SECONDS, DependencyUnavailableError, JOB, conversationIdFor, conversationKeys,
-  type GenerateReplyJob,
-} from '@bridge/shared';
+  type GenerateReplyJob, type RedisClient } from '@bridge/shared';
 import type { InboundMessage } from './inbound-message';
 
 /** A message_id is remembered this long: Braze retries an unreachable endpoint for up to 24 h. */
@@ -44,7 +42,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 export type AcceptResult = { status: 'queued' | 'duplicate'; id: string };
 
 export interface AcceptDeps {
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue;
   prefix: string;
 }
@@ -86,18 +84,22 @@ export function createAcceptInboundMessage({ redis, queue, prefix }: AcceptDeps)
       mediaCount: msg.mediaCount,
       ...(msg.messageId ? { messageId: msg.messageId } : {}),
     };
+    const markStored = () => redis.set(dedupeKey, `${jobId}|${seq}|s`, 'KEEPTTL').catch(() => undefined);
+    const adding = queue.add(JOB.generate, data, { jobId });
     try {
-      await withDeadline(queue.add(JOB.generate, data, { jobId }), ADD_DEADLINE_MS);
+      await withDeadline(adding, ADD_DEADLINE_MS);
     } catch (err) {
-      // a place nobody will fill holds the conversation up until the worker's grace time: free it
-      // now if we can (not with a message_id, whose redelivery comes back to the same place)
-      if (!dedupeKey) redis.hset(keys.jobs, String(seq), 'void').catch(() => undefined);
+      adding.then(
+        // stored after all, past the deadline: a redelivery of this message_id is then a duplicate
+        () => (dedupeKey ? markStored() : undefined),
+        // never stored: free its place, or the conversation waits for the worker's grace time
+        // (not with a message_id, whose redelivery comes back to the same place)
+        () => (dedupeKey ? undefined : redis.hset(keys.jobs, String(seq), 'void').catch(() => undefined)),
+      );
       throw new DependencyUnavailableError('Redis is unavailable; the message was not stored', err);
     }
-    if (dedupeKey) {
-      // stored: from now on a redelivery is a duplicate (and the 202 stands even if this write fails)
-      await redis.set(dedupeKey, `${jobId}|${seq}|s`, 'KEEPTTL').catch(() => undefined);
-    }
+    // stored: from now on a redelivery is a duplicate (and the 202 stands even if this write fails)
+    if (dedupeKey) await markStored();
     return { status: 'queued', id: jobId };
   };
 }

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
-import { conversationKeys } from '@bridge/shared';
+import { conversationKeys, type RedisClient } from '@bridge/shared';
 import type { ChatMessage } from '../clients/ai.client';
 
 export interface HistoryDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   maxTurns: number;
   ttlSeconds: number;

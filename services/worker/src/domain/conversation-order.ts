@@ -1,6 +1,5 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { CONVERSATION_STATE_TTL_SECONDS, conversationKeys, sendJobIdFor, type ConversationRef, type Logger } from '@bridge/shared';
+import { CONVERSATION_STATE_TTL_SECONDS, conversationKeys, sendJobIdFor, type ConversationRef, type Logger, type RedisClient } from '@bridge/shared';
 
 /**
  * Per-conversation order across any number of workers (SPEC §7).
@@ -25,7 +24,7 @@ const POLL_MS = 2_000;
 const FINISHED = new Set(['completed', 'failed', 'unknown']);
 
 export interface OrderDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   generateQueue: Queue;
   sendQueue: Queue;

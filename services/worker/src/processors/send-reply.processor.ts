@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { SendReplyJob, conversationKeys } from '@bridge/shared';
+import { SendReplyJob, conversationKeys, type RedisClient } from '@bridge/shared';
 import type { BrazeClient } from '../clients/braze.client';
 import type { ConversationOrder } from '../domain/conversation-order';
 import { parseJobData, type FinalFailureHandler } from './job-edge';
@@ -8,7 +7,7 @@ import { parseJobData, type FinalFailureHandler } from './job-edge';
 export interface SendDeps {
   braze: BrazeClient;
   order: ConversationOrder;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }
 
