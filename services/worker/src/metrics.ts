@@ -9,6 +9,9 @@ export function createWorkerMetrics(registry: Registry, queues: Queue[], withQue
     jobs: new Counter({ name: 'bridge_jobs_total', help: 'Jobs processed, by queue and outcome (completed, retry, failed)', labelNames: ['queue', 'outcome'] as const, registers }),
     jobSeconds: new Histogram({ name: 'bridge_job_duration_seconds', help: 'Processing time of one job attempt', labelNames: ['queue'] as const, buckets: LATENCY_BUCKETS, registers }),
     upstreamSeconds: new Histogram({ name: 'bridge_upstream_request_seconds', help: 'AI and Braze request latency, by upstream and status', labelNames: ['upstream', 'status'] as const, buckets: LATENCY_BUCKETS, registers }),
+    rateLimitPauses: new Counter({ name: 'bridge_rate_limit_pauses_total', help: 'Times a queue was held for every worker because an upstream rate limit ran out (429 or its headers)', labelNames: ['queue'] as const, registers }),
+    brazeRemaining: new Gauge({ name: 'bridge_braze_ratelimit_remaining', help: 'Requests left in the Braze workspace REST pool (X-RateLimit-Remaining of the last answer)', registers }),
+    brazeRecipients: new Histogram({ name: 'bridge_braze_recipients_per_request', help: 'Replies carried by one /campaigns/trigger/send request', buckets: [1, 2, 5, 10, 20, 30, 40, 50], registers }),
     aiTokens: new Counter({ name: 'bridge_ai_tokens_total', help: 'AI tokens used, from the response usage', labelNames: ['kind'] as const, registers }),
   };
   if (withQueueDepth) {

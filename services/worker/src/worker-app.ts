@@ -6,11 +6,12 @@ import { createBrazeClient } from './clients/braze.client';
 import type { WorkerConfig } from './config';
 import { createConversationHistory } from './domain/conversation-history';
 import { createConversationOrder } from './domain/conversation-order';
+import { createReplyBatcher } from './domain/reply-batcher';
 import { createRouter } from './domain/route-message';
 import { createWorkerMetrics } from './metrics';
 import { createGenerateReplyProcessor } from './processors/generate-reply.processor';
 import { createSendReplyProcessor } from './processors/send-reply.processor';
-import { startWorker } from './workers';
+import { holdQueue, startWorker } from './workers';
 
 export interface WorkerApp {
   workers: Worker[];
@@ -32,12 +33,25 @@ export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
 
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry, [generateQueue, sendQueue], config.queueDepthMetrics);
-  const ai = createAiClient(config.ai, ({ status, seconds, promptTokens, completionTokens }) => {
+  // assigned below; the clients' observers use them only once jobs run
+  let generateWorker: Worker;
+  let sendWorker: Worker;
+  const hold = (worker: Worker, ms: number) => holdQueue(worker, metrics, ms).catch((err: Error) => log.warn('could not hold the queue', { error: err.message }));
+  const ai = createAiClient(config.ai, ({ status, seconds, promptTokens, completionTokens, pauseMs }) => {
     metrics.upstreamSeconds.observe({ upstream: 'ai', status }, seconds);
     if (promptTokens) metrics.aiTokens.inc({ kind: 'prompt' }, promptTokens);
     if (completionTokens) metrics.aiTokens.inc({ kind: 'completion' }, completionTokens);
+    if (pauseMs) void hold(generateWorker, pauseMs);
   });
-  const braze = createBrazeClient(config.braze, ({ status, seconds }) => metrics.upstreamSeconds.observe({ upstream: 'braze', status }, seconds));
+  const braze = createBrazeClient(config.braze, ({ status, seconds, recipients, rateLimit }) => {
+    metrics.upstreamSeconds.observe({ upstream: 'braze', status }, seconds);
+    metrics.brazeRecipients.observe(recipients);
+    if (!rateLimit) return;
+    metrics.brazeRemaining.set(rateLimit.remaining);
+    // the workspace's hourly pool is spent: send nothing until it resets instead of collecting 429s
+    if (rateLimit.remaining <= 0) void hold(sendWorker, rateLimit.resetAtMs - Date.now());
+  });
+  const batcher = createReplyBatcher((items) => braze.send(items), { maxSize: config.braze.batchSize, maxWaitMs: config.braze.batchWaitMs });
   const order = createConversationOrder({ redis, prefix: config.prefix, generateQueue, sendQueue, gapGraceMs: config.orderGapGraceMs, log });
   const history = createConversationHistory({ redis, prefix: config.prefix, ...config.history });
 
@@ -46,10 +60,12 @@ export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
     ai, history, order, route: createRouter(config.optOutKeywords), sendQueue,
     systemPrompt: config.ai.systemPrompt, fallbackMessage: config.fallbackMessage, log,
   });
-  const workers = [
-    startWorker(QUEUE.generate, generate, settings, config.ai.rateLimit),
-    startWorker(QUEUE.send, createSendReplyProcessor({ braze, order, redis, prefix: config.prefix }), settings),
-  ];
+  generateWorker = startWorker(QUEUE.generate, generate, settings, { limiter: config.ai.rateLimit });
+  // enough sends in flight to fill a batch
+  sendWorker = startWorker(QUEUE.send, createSendReplyProcessor({ batcher, order, redis, prefix: config.prefix }), settings, {
+    concurrency: Math.max(config.concurrency, config.braze.batchSize),
+  });
+  const workers = [generateWorker, sendWorker];
 
   let closing = false;
   return {

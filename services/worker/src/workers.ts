@@ -22,9 +22,24 @@ export interface WorkerSettings {
  * shortens how long a killed worker's job waits: another worker takes it over after at most
  * lockDuration + stalledInterval (both WORKER_LOCK_DURATION_MS).
  */
-export function startWorker(queueName: string, stage: StageProcessor, settings: WorkerSettings, limiter?: WorkerOptions['limiter']): Worker {
+/** Holds a queue for every worker process (BullMQ's shared limiter key), e.g. until an upstream's budget resets. */
+export async function holdQueue(worker: Worker, metrics: WorkerMetrics, ms: number): Promise<void> {
+  if (ms <= 0) return;
+  metrics.rateLimitPauses.inc({ queue: worker.name });
+  await worker.rateLimit(ms);
+}
+
+export interface QueueSettings {
+  concurrency?: number;
+  /** a shared rate limit; without one, a limit nothing reaches, so the queue can still be held on a 429 */
+  limiter?: WorkerOptions['limiter'];
+}
+
+const NO_LIMIT = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 };
+
+export function startWorker(queueName: string, stage: StageProcessor, settings: WorkerSettings, queue: QueueSettings = {}): Worker {
   const { log, metrics } = settings;
-  const edge = withErrorEdge(stage.process, stage.onFinalFailure, log);
+  const edge = withErrorEdge(stage.process, stage.onFinalFailure, log, (ms) => holdQueue(worker, metrics, ms));
   const processor: Processor = async (job, token) => {
     const end = metrics.jobSeconds.startTimer({ queue: queueName });
     try {
@@ -36,11 +51,11 @@ export function startWorker(queueName: string, stage: StageProcessor, settings: 
   const worker = new Worker(queueName, processor, {
     connection: settings.connection,
     prefix: settings.prefix,
-    concurrency: settings.concurrency,
+    concurrency: queue.concurrency ?? settings.concurrency,
     lockDuration: settings.lockDurationMs,
     stalledInterval: settings.lockDurationMs,
     maxStalledCount: 2,
-    ...(limiter ? { limiter } : {}),
+    limiter: queue.limiter ?? NO_LIMIT,
     settings: { backoffStrategy: (attemptsMade, _type, err) => computeBackoff(attemptsMade, err) },
   });
   worker.on('completed', (job) => {

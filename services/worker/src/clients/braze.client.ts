@@ -1,9 +1,19 @@
+import type { AxiosResponseHeaders, RawAxiosResponseHeaders } from 'axios';
 import { UpstreamError, classifyHttpError, type Recipient } from '@bridge/shared';
 import type { WorkerConfig } from '../config';
 import { createHttpClient } from './http-agent';
 
-export interface BrazeObserver {
-  (result: { status: string; seconds: number }): void;
+export interface BrazeObservation {
+  status: string;
+  seconds: number;
+  recipients: number;
+  /** X-RateLimit-Remaining / X-RateLimit-Reset of the workspace's hourly REST pool, when sent */
+  rateLimit?: { remaining: number; resetAtMs: number };
+}
+
+export interface ReplyItem {
+  recipient: Recipient;
+  reply: string;
 }
 
 interface TriggerResponse {
@@ -13,24 +23,37 @@ interface TriggerResponse {
   dispatch_id?: unknown;
 }
 
-/** POST /campaigns/trigger/send for one recipient of the configured API-triggered campaign. */
-export function createBrazeClient(config: WorkerConfig['braze'], observe: BrazeObserver = () => undefined) {
+/** Braze's pool headers (lowercase on HTTP/2, any case on HTTP/1.1; axios lowercases them). */
+export function readBrazeRateLimit(headers: RawAxiosResponseHeaders | AxiosResponseHeaders | undefined): BrazeObservation['rateLimit'] {
+  const remaining = Number(headers?.['x-ratelimit-remaining']);
+  const reset = Number(headers?.['x-ratelimit-reset']);
+  return Number.isFinite(remaining) && Number.isFinite(reset) && headers?.['x-ratelimit-remaining'] !== undefined
+    ? { remaining, resetAtMs: reset * 1000 }
+    : undefined;
+}
+
+/**
+ * POST /campaigns/trigger/send for up to 50 recipients of the configured API-triggered
+ * campaign, each with its own trigger_properties.
+ */
+export function createBrazeClient(config: WorkerConfig['braze'], observe: (o: BrazeObservation) => void = () => undefined) {
   const http = createHttpClient(config.endpoint, config.timeoutMs, { Authorization: `Bearer ${config.apiKey}` });
   return {
-    async sendReply(recipient: Recipient, reply: string): Promise<{ dispatchId?: string; warnings?: unknown }> {
+    async send(items: ReplyItem[]): Promise<{ dispatchId?: string; warnings?: unknown }> {
       const started = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       let body: TriggerResponse;
       try {
         const res = await http.post<TriggerResponse>('/campaigns/trigger/send', {
           campaign_id: config.campaignId,
-          recipients: [{ ...recipient, trigger_properties: { [config.triggerProperty]: reply } }],
+          recipients: items.map(({ recipient, reply }) => ({ ...recipient, trigger_properties: { [config.triggerProperty]: reply } })),
         });
         body = res.data && typeof res.data === 'object' ? res.data : {};
-        observe({ status: String(res.status), seconds: seconds() });
+        observe({ status: String(res.status), seconds: seconds(), recipients: items.length, rateLimit: readBrazeRateLimit(res.headers) });
       } catch (err) {
         const e = classifyHttpError(err, 'braze');
-        observe({ status: e.status ? String(e.status) : e.code, seconds: seconds() });
+        const headers = (err as { response?: { headers?: RawAxiosResponseHeaders } }).response?.headers;
+        observe({ status: e.status ? String(e.status) : e.code, seconds: seconds(), recipients: items.length, rateLimit: readBrazeRateLimit(headers) });
         throw e;
       }
       // 2xx without "success", or with a notice (paused/archived), means Braze sent nothing

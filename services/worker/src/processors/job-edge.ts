@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { AppError, ValidationError, type Logger } from '@bridge/shared';
 import type { z } from 'zod';
 
@@ -20,15 +20,21 @@ function toAppError(err: unknown): AppError {
   return new AppError('UNEXPECTED', message, { retryable: true, cause: err });
 }
 
+/** How long a queue holds when an upstream answered 429 without saying how long. */
+const DEFAULT_RATE_LIMIT_PAUSE_MS = 5_000;
+
 /**
- * The worker's error edge. Permanent errors become UnrecoverableError (no more attempts, the
- * reason shows in the dashboard); on the last attempt the processor's final-failure step runs
- * before the job moves to failed. Retryable errors keep their retryAfterMs for the backoff.
+ * The worker's error edge. A 429 holds the whole queue (every worker) for the wait the upstream
+ * asked for, and puts the job back without using an attempt. Permanent errors become
+ * UnrecoverableError (no more attempts, the reason shows in the dashboard); on the last attempt
+ * the processor's final-failure step runs before the job moves to failed. Retryable errors keep
+ * their retryAfterMs for the backoff.
  */
 export function withErrorEdge(
   processor: (job: Job, token?: string) => Promise<unknown>,
   onFinalFailure: FinalFailureHandler,
   log: Logger,
+  pauseQueue: (ms: number) => Promise<void>,
 ) {
   return async (job: Job, token?: string) => {
     try {
@@ -36,6 +42,12 @@ export function withErrorEdge(
     } catch (raw) {
       if (raw instanceof DelayedError) throw raw;
       const err = toAppError(raw);
+      if (err.code === 'UPSTREAM_RATE_LIMITED') {
+        const ms = err.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS;
+        log.warn('upstream rate limit: holding the queue', { queue: job.queueName, jobId: job.id, ms });
+        await pauseQueue(ms);
+        throw Worker.RateLimitError();
+      }
       const attempts = job.opts.attempts ?? 1;
       const final = !err.retryable || job.attemptsMade + 1 >= attempts;
       const meta = { queue: job.queueName, jobId: job.id, attempt: job.attemptsMade + 1, attempts, code: err.code, error: err.message };

@@ -1,11 +1,12 @@
 import type { Job } from 'bullmq';
 import { SendReplyJob, conversationKeys, type RedisClient } from '@bridge/shared';
 import type { BrazeClient } from '../clients/braze.client';
+import type { ReplyBatcher } from '../domain/reply-batcher';
 import type { ConversationOrder } from '../domain/conversation-order';
 import { parseJobData, type FinalFailureHandler } from './job-edge';
 
 export interface SendDeps {
-  braze: BrazeClient;
+  batcher: ReplyBatcher<Awaited<ReturnType<BrazeClient['send']>>>;
   order: ConversationOrder;
   redis: RedisClient;
   prefix: string;
@@ -14,9 +15,9 @@ export interface SendDeps {
 const SENT_RECORD_TTL_SECONDS = 7 * 86_400;
 
 /**
- * reply-send: one Braze call per reply. A reply Braze accepted is recorded, so a re-run of the
- * job (lost lock, crash, manual retry) does not send it twice. Then the conversation's turn
- * passes to its next message.
+ * reply-send: hands the reply to the batcher (replies ready together share one Braze request).
+ * A reply Braze accepted is recorded, so a re-run of the job (lost lock, crash, manual retry)
+ * does not send it twice. Then the conversation's turn passes to its next message.
  */
 export function createSendReplyProcessor(deps: SendDeps) {
   const process = async (job: Job) => {
@@ -26,7 +27,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
       await deps.order.advance(data.conversation);
       return { sent: false, alreadySent: true };
     }
-    const result = await deps.braze.sendReply(data.recipient, data.reply);
+    const result = await deps.batcher.submit({ recipient: data.recipient, reply: data.reply });
     await deps.redis.set(sentKey, result.dispatchId ?? '1', 'EX', SENT_RECORD_TTL_SECONDS);
     await deps.order.advance(data.conversation);
     return { sent: true, kind: data.kind, dispatchId: result.dispatchId, brazeWarnings: result.warnings };
