@@ -10,3 +10,4 @@ export * from './queues/jobs';
 export * from './queues/queue-names';
 export * from './redis/create-redis';
 export * from './http/secret-compare';
+export * from './redis/lua-script';

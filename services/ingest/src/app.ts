@@ -57,7 +57,9 @@ export function createApp(deps: AppDeps): express.Express {
       metrics.ackSeconds.observe({ status: String(res.statusCode) }, seconds);
       const outcome = (res.locals.outcome as string | undefined) ?? OUTCOME_BY_STATUS[res.statusCode] ?? 'error';
       metrics.webhooks.inc({ outcome });
-      log.log(res.statusCode >= 500 ? 'warn' : 'http', 'webhook answered', { requestId, status: res.statusCode, outcome, ms: Math.round(seconds * 1e4) / 10 });
+      const level = res.statusCode >= 500 ? 'warn' : 'http';
+      // one line per request only when asked for (LOG_LEVEL=http or lower): this is the hot path
+      if (log.isLevelEnabled(level)) log.log(level, 'webhook answered', { requestId, status: res.statusCode, outcome, ms: Math.round(seconds * 1e4) / 10 });
     });
     if (!isAuthorized(req.headers)) return next(new AuthError());
     if (!req.is(['application/json', 'application/*+json'])) {

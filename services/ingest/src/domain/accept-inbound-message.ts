@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import {
-  CONVERSATION_STATE_TTL_SECONDS, DependencyUnavailableError, JOB, conversationIdFor, conversationKeys,
+  CONVERSATION_STATE_TTL_SECONDS, DependencyUnavailableError, JOB, conversationIdFor, conversationKeys, luaScript,
   type GenerateReplyJob, type RedisClient } from '@bridge/shared';
 import type { InboundMessage } from './inbound-message';
 
@@ -14,7 +14,7 @@ const DEDUPE_TTL_SECONDS = 48 * 3600;
  * s: stored); the first message of a conversation resets its turn pointer.
  * KEYS: seq, jobs, next, dedupe (or "" without message_id). ARGV: jobId, now, stateTtl, dedupeTtl.
  */
-const CLAIM_SCRIPT = `
+const claim = luaScript(`
 if KEYS[4] ~= '' then
   local existing = redis.call('GET', KEYS[4])
   if existing then return {0, existing} end
@@ -26,7 +26,7 @@ redis.call('HSET', KEYS[2], seq, ARGV[1] .. '|' .. ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 if KEYS[4] ~= '' then redis.call('SET', KEYS[4], ARGV[1] .. '|' .. seq .. '|p', 'EX', ARGV[4]) end
 return {1, tostring(seq)}
-`;
+`);
 
 /** BullMQ waits for a connection before it sends; the webhook must have its answer sooner. */
 const ADD_DEADLINE_MS = 1_500;
@@ -59,8 +59,8 @@ export function createAcceptInboundMessage({ redis, queue, prefix }: AcceptDeps)
     let jobId: string = randomUUID();
     let seq: number;
     try {
-      const [fresh, value] = (await redis.eval(CLAIM_SCRIPT, 4, keys.seq, keys.jobs, keys.next, dedupeKey,
-        jobId, Date.now(), CONVERSATION_STATE_TTL_SECONDS, DEDUPE_TTL_SECONDS)) as [number, string];
+      const [fresh, value] = (await claim(redis, [keys.seq, keys.jobs, keys.next, dedupeKey],
+        [jobId, Date.now(), CONVERSATION_STATE_TTL_SECONDS, DEDUPE_TTL_SECONDS])) as [number, string];
       if (fresh === 1) {
         seq = Number(value);
       } else {

@@ -40,15 +40,17 @@ export function createGenerateReplyProcessor(deps: GenerateDeps) {
       return { route: 'opt-out' };
     }
     const conversationId = data.conversation.id;
-    let reply = await deps.history.cachedReply(conversationId, job.id!);
-    const reused = reply !== null;
-    if (reply === null) {
+    const prepared = await deps.history.prepare(conversationId, job.id!);
+    let reply: string;
+    if (prepared.reply !== null) {
+      reply = prepared.reply;
+    } else {
       const user = userContent(data);
-      const turns = await deps.history.load(conversationId);
-      const completion = await deps.ai.complete(buildMessages(deps.systemPrompt, turns, user));
+      const completion = await deps.ai.complete(buildMessages(deps.systemPrompt, prepared.history, user));
       reply = completion.content;
       await deps.history.recordTurn(conversationId, job.id!, user, reply);
     }
+    const reused = prepared.reply !== null;
     await enqueueSend(job, data, reply, 'ai');
     return { route: 'ai', replyChars: reply.length, reusedReply: reused };
   };

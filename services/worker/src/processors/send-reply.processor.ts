@@ -28,8 +28,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
       return { sent: false, alreadySent: true };
     }
     const result = await deps.batcher.submit({ recipient: data.recipient, reply: data.reply });
-    await deps.redis.set(sentKey, result.dispatchId ?? '1', 'EX', SENT_RECORD_TTL_SECONDS);
-    await deps.order.advance(data.conversation);
+    await deps.order.advance(data.conversation, { key: sentKey, value: result.dispatchId ?? '1', ttlSeconds: SENT_RECORD_TTL_SECONDS });
     return { sent: true, kind: data.kind, dispatchId: result.dispatchId, brazeWarnings: result.warnings };
   };
 
