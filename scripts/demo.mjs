@@ -42,6 +42,9 @@ const env = {
   DASHBOARD_USERNAME: process.env.DASHBOARD_USERNAME ?? 'admin',
   DASHBOARD_PASSWORD: process.env.DASHBOARD_PASSWORD ?? 'demo-password',
   INGEST_PORT: ingestPort,
+  // never a real deployment's Redis data: its own prefix on a local Redis (DEMO_REDIS_URL to change)
+  REDIS_URL: process.env.DEMO_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  REDIS_PREFIX: 'bridge-demo',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };
 const stack = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], { env, stdio: ['ignore', 'inherit', 'inherit'] });

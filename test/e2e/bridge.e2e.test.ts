@@ -1,36 +1,16 @@
 import { freePort, startRedisServer } from '../helpers/redis-server';
+import { useBridgeProcesses } from '../helpers/bridge-processes';
 import { brazeOk, echoAi, startStandIn, type StandIn } from '../helpers/stand-in-server';
 import { eventually, startService, type ServiceProcess } from '../helpers/service-process';
 import { WEBHOOK_SECRET, uniquePrefix, workerEnv } from '../helpers/test-env';
 import { buildWebhookBody } from '../helpers/webhook';
 
-type Redis = Awaited<ReturnType<typeof startRedisServer>>;
-
 /** The built services as processes against their own redis-server and stand-in upstreams. */
 describe('the built services, end to end', () => {
-  let redis: Redis;
-  let ai: StandIn;
-  let braze: StandIn;
-  const services: ServiceProcess[] = [];
-  let prefix: string;
-
-  beforeEach(async () => {
-    redis = await startRedisServer({ appendonly: true });
-    ai = await startStandIn(echoAi);
-    braze = await startStandIn(brazeOk);
-    prefix = uniquePrefix();
-  });
-  afterEach(async () => {
-    await Promise.all(services.splice(0).map((s) => s.stop('SIGKILL')));
-    await Promise.all([ai.close(), braze.close(), redis.stop('SIGKILL')]);
-  });
-
-  const env = (extra: Record<string, string> = {}) => ({ ...workerEnv(prefix, `${ai.url}/v1`, braze.url, extra), REDIS_URL: redis.url, LOG_LEVEL: 'info', WEBHOOK_SECRET });
-  const ingestProcess = async () => { const s = await startService('ingest', await freePort(), env()); services.push(s); return s; };
-  const workerProcess = async (extra: Record<string, string> = {}) => { const s = await startService('worker', await freePort(), env(extra)); services.push(s); return s; };
-  const postWebhook = (ingest: ServiceProcess, body: unknown, secret = WEBHOOK_SECRET) => fetch(`http://127.0.0.1:${ingest.port}/webhooks/braze/whatsapp`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': secret }, body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const b = useBridgeProcesses();
+  const ingestProcess = () => b.start('ingest');
+  const workerProcess = (extra: Record<string, string> = {}) => b.start('worker', extra);
+  const postWebhook = b.post;
 
   test('when a webhook arrives, then it is answered 202 and the exact reply reaches Braze; bad secrets and bodies get 401 and 400', async () => {
     const ingest = await ingestProcess();
@@ -38,8 +18,8 @@ describe('the built services, end to end', () => {
 
     const res = await postWebhook(ingest, buildWebhookBody({ message: 'Hi from e2e' }));
     expect(res.status).toBe(202);
-    await braze.waitForRequests(1);
-    expect(braze.requests[0]!.body).toEqual({
+    await b.braze.waitForRequests(1);
+    expect(b.braze.requests[0]!.body).toEqual({
       campaign_id: 'campaign-123',
       recipients: [{ external_user_id: 'user-1', trigger_properties: { external_system_msg_body: 'echo: Hi from e2e' } }],
     });
@@ -53,21 +33,21 @@ describe('the built services, end to end', () => {
 
   test('when a required variable is missing, then the service stops with one line naming it', async () => {
     const port = await freePort();
-    const { WEBHOOK_SECRET: _omit, ...rest } = env();
+    const { WEBHOOK_SECRET: _omit, ...rest } = b.env();
     await expect(startService('ingest', port, rest)).rejects.toThrow(/WEBHOOK_SECRET is required/);
   });
 
   test('when two worker processes share AI_RATE_LIMIT_MAX, then together they never call the AI faster than the limit', async () => {
     const ingest = await ingestProcess();
-    ai.setScript(async (req) => { await new Promise((r) => setTimeout(r, 600)); return echoAi(req, 0); });
+    b.ai.setScript(async (req) => { await new Promise((r) => setTimeout(r, 600)); return echoAi(req, 0); });
     const limit = { AI_RATE_LIMIT_MAX: '2', AI_RATE_LIMIT_DURATION_MS: '1000', WORKER_CONCURRENCY: '1' };
     const workers = [await workerProcess(limit), await workerProcess(limit)];
     const n = 10;
 
     for (let i = 0; i < n; i++) expect((await postWebhook(ingest, buildWebhookBody({ user_id: `user-${i}`, message: `m${i}` }))).status).toBe(202);
-    await braze.waitForRequests(n);
+    await b.braze.waitForRecipients(n);
 
-    const times = ai.requests.map((r) => r.at).sort((a, b) => a - b);
+    const times = b.ai.requests.map((r) => r.at).sort((a, b) => a - b);
     // 10 calls at 2 per second: the first and last are at least four windows apart (per-process limits would allow two)
     expect(times[n - 1]! - times[0]!).toBeGreaterThanOrEqual(3_900);
     for (const w of workers) {
@@ -79,7 +59,7 @@ describe('the built services, end to end', () => {
   test('when Redis stops, then ingest answers 503 within 2 s and /readyz 503; when it returns, both services recover by themselves', async () => {
     const ingest = await ingestProcess();
     const worker = await workerProcess();
-    await redis.stop('SIGKILL');
+    await b.redis.stop('SIGKILL');
 
     const started = Date.now();
     const down = await postWebhook(ingest, buildWebhookBody({ message: 'during outage' }));
@@ -91,12 +71,12 @@ describe('the built services, end to end', () => {
     expect((await worker.get('/healthz')).status).toBe(200);
     await eventually(async () => (await worker.get('/readyz')).status === 503, 10_000, 'worker /readyz 503');
 
-    redis = await startRedisServer({ port: redis.port, dir: redis.dir, appendonly: true });
+    await b.restartRedis();
     await eventually(async () => (await ingest.get('/readyz')).status === 200, 15_000, 'ingest ready again');
     const after = await postWebhook(ingest, buildWebhookBody({ message: 'after outage' }));
     expect(after.status).toBe(202);
-    await braze.waitForRequests(1);
-    expect(braze.requests[0]!.body.recipients[0].trigger_properties.external_system_msg_body).toBe('echo: after outage');
+    await b.braze.waitForRequests(1);
+    expect(b.braze.requests[0]!.body.recipients[0].trigger_properties.external_system_msg_body).toBe('echo: after outage');
     await eventually(async () => (await worker.get('/readyz')).status === 200, 15_000, 'worker ready again');
   });
 });

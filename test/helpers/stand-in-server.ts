@@ -25,7 +25,7 @@ export async function startStandIn(defaultReply: Script) {
   const requests: RecordedRequest[] = [];
   const queued: Reply[] = [];
   let script: Script = defaultReply;
-  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
   const sockets = new Set<import('node:net').Socket>();
 
   const server = http.createServer((req, res) => {
@@ -37,7 +37,7 @@ export async function startStandIn(defaultReply: Script) {
       try { body = JSON.parse(raw); } catch { /* keep text */ }
       const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: Date.now() };
       const index = requests.push(recorded) - 1;
-      for (const w of [...waiters]) if (requests.length >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+      for (const w of [...waiters]) if (w.ready()) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
       const reply = queued.shift() ?? (await script(recorded, index));
       if ('hang' in reply) return; // never answer: the client's timeout must fire
       if ('raw' in reply) {
@@ -58,9 +58,20 @@ export async function startStandIn(defaultReply: Script) {
     /** The next answers, in order, before the default script applies again. */
     enqueue(...replies: Reply[]) { queued.push(...replies); },
     setScript(next: Script) { script = next; },
+    /** Resolves once `ready(requests)` holds, checked as each request arrives. */
+    waitUntil(ready: (all: RecordedRequest[]) => boolean): Promise<void> {
+      if (ready(requests)) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ ready: () => ready(requests), resolve }));
+    },
     waitForRequests(n: number): Promise<void> {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ n, resolve }));
+      return this.waitUntil((all) => all.length >= n);
+    },
+    /** Braze stand-in: every recipient of every /campaigns/trigger/send request so far (a request may carry up to 50). */
+    recipients(): Array<Record<string, any>> {
+      return requests.flatMap((r) => (Array.isArray(r.body?.recipients) ? r.body.recipients : []));
+    },
+    waitForRecipients(n: number): Promise<void> {
+      return this.waitUntil(() => this.recipients().length >= n);
     },
     close(): Promise<void> {
       for (const s of sockets) s.destroy();

@@ -24,6 +24,7 @@ const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauth
 
 function sendError(res: Response, status: number, code: string, message: string, details?: unknown[]) {
   if (status === 503) res.setHeader('Retry-After', '5');
+  res.locals.errorCode = code;
   res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
 }
 
@@ -57,9 +58,10 @@ export function createApp(deps: AppDeps): express.Express {
       metrics.ackSeconds.observe({ status: String(res.statusCode) }, seconds);
       const outcome = (res.locals.outcome as string | undefined) ?? OUTCOME_BY_STATUS[res.statusCode] ?? 'error';
       metrics.webhooks.inc({ outcome });
-      const level = res.statusCode >= 500 ? 'warn' : 'http';
+      // a refused webhook is a message Braze will not send again: always say so (without its content)
+      const level = res.statusCode >= 400 && res.statusCode !== 404 ? 'warn' : 'http';
       // one line per request only when asked for (LOG_LEVEL=http or lower): this is the hot path
-      if (log.isLevelEnabled(level)) log.log(level, 'webhook answered', { requestId, status: res.statusCode, outcome, ms: Math.round(seconds * 1e4) / 10 });
+      if (log.isLevelEnabled(level)) log.log(level, 'webhook answered', { requestId, status: res.statusCode, outcome, code: res.locals.errorCode, ms: Math.round(seconds * 1e4) / 10 });
     });
     if (!isAuthorized(req.headers)) return next(new AuthError());
     if (!req.is(['application/json', 'application/*+json'])) {

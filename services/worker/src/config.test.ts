@@ -1,5 +1,5 @@
 import { ConfigError } from '@bridge/shared';
-import { DEFAULT_OPT_OUT_KEYWORDS, DEFAULT_SYSTEM_PROMPT, loadConfig } from './config';
+import { DEFAULT_SILENT_KEYWORDS, DEFAULT_SYSTEM_PROMPT, loadConfig } from './config';
 
 /** The variables the worker cannot start without; every test starts from these. */
 const requiredEnv = () => ({
@@ -99,7 +99,7 @@ describe('worker loadConfig', () => {
     expect(act).toThrow('BRAZE_TRIGGER_PROPERTY may contain letters, digits and _ only');
   });
 
-  test('when OPT_OUT_KEYWORDS is unset, then the default list is split and trimmed', () => {
+  test('when SILENT_KEYWORDS is unset, then the default list is split and trimmed', () => {
     // Arrange
     const env = requiredEnv();
 
@@ -107,19 +107,19 @@ describe('worker loadConfig', () => {
     const config = loadConfig(env);
 
     // Assert
-    expect(config.optOutKeywords).toEqual(DEFAULT_OPT_OUT_KEYWORDS.split(','));
-    expect(config.optOutKeywords).toContain('STOP ALL');
+    expect(config.silentKeywords).toEqual(DEFAULT_SILENT_KEYWORDS.split(','));
+    expect(config.silentKeywords).toContain('STOP ALL');
   });
 
-  test('when OPT_OUT_KEYWORDS has blanks around entries, then they are trimmed and empties dropped', () => {
+  test('when SILENT_KEYWORDS has blanks around entries, then they are trimmed and empties dropped', () => {
     // Arrange
-    const env = { ...requiredEnv(), OPT_OUT_KEYWORDS: ' stop , ,arrêt,' };
+    const env = { ...requiredEnv(), SILENT_KEYWORDS: ' stop , ,arrêt,' };
 
     // Act
     const config = loadConfig(env);
 
     // Assert
-    expect(config.optOutKeywords).toEqual(['stop', 'arrêt']);
+    expect(config.silentKeywords).toEqual(['stop', 'arrêt']);
   });
 
   test('when METRICS_QUEUE_DEPTH is "false", then queue depth metrics are off', () => {

@@ -4,8 +4,8 @@ import { z } from 'zod';
 export const DEFAULT_SYSTEM_PROMPT =
   'You are a friendly customer support agent answering on WhatsApp. Answer briefly and clearly in the language of the customer. If you cannot help, say so and offer to connect them with a person.';
 
-/** Braze and WhatsApp opt-out words (BRAZE.md §6): never answered by the AI. */
-export const DEFAULT_OPT_OUT_KEYWORDS = 'STOP,STOPALL,STOP ALL,UNSUBSCRIBE,CANCEL,END,QUIT,OPTOUT,OPT OUT,OPT-OUT';
+/** Opt-out and opt-in words Braze answers itself (BRAZE.md §6): the bot stays silent on them. */
+export const DEFAULT_SILENT_KEYWORDS = 'STOP,STOPALL,STOP ALL,UNSUBSCRIBE,CANCEL,END,QUIT,OPTOUT,OPT OUT,OPT-OUT,START,UNSTOP';
 
 const WorkerEnv = QueueEnv.extend({
   WORKER_PORT: intEnv(3002),
@@ -30,7 +30,7 @@ const WorkerEnv = QueueEnv.extend({
   HISTORY_MAX_TURNS: intEnv(10, 0),
   HISTORY_TTL_SECONDS: intEnv(86_400),
   FALLBACK_MESSAGE: z.string().max(4096).optional(),
-  OPT_OUT_KEYWORDS: z.string().default(DEFAULT_OPT_OUT_KEYWORDS),
+  SILENT_KEYWORDS: z.string().default(DEFAULT_SILENT_KEYWORDS),
   ORDER_GAP_GRACE_MS: intEnv(15_000),
   METRICS_QUEUE_DEPTH: boolEnv(true),
 });
@@ -67,7 +67,7 @@ export function loadConfig(env: Env) {
     },
     history: { maxTurns: e.HISTORY_MAX_TURNS, ttlSeconds: e.HISTORY_TTL_SECONDS },
     fallbackMessage: e.FALLBACK_MESSAGE,
-    optOutKeywords: e.OPT_OUT_KEYWORDS.split(',').map((k) => k.trim()).filter(Boolean),
+    silentKeywords: e.SILENT_KEYWORDS.split(',').map((k) => k.trim()).filter(Boolean),
     orderGapGraceMs: e.ORDER_GAP_GRACE_MS,
     queueDepthMetrics: e.METRICS_QUEUE_DEPTH,
   };

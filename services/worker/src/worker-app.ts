@@ -57,7 +57,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
 
   const settings = { connection: redis, prefix: config.prefix, concurrency: config.concurrency, lockDurationMs: config.lockDurationMs, log, metrics };
   const generate = createGenerateReplyProcessor({
-    ai, history, order, route: createRouter(config.optOutKeywords), sendQueue,
+    ai, history, order, route: createRouter(config.silentKeywords), sendQueue,
     systemPrompt: config.ai.systemPrompt, fallbackMessage: config.fallbackMessage, log,
   });
   generateWorker = startWorker(QUEUE.generate, generate, settings, { limiter: config.ai.rateLimit });

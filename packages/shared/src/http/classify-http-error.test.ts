@@ -261,3 +261,15 @@ describe('retryAfterMs', () => {
     expect(wait).toBeUndefined();
   });
 });
+
+describe('quota exhaustion', () => {
+  test('when the AI answers 429 insufficient_quota, then it is permanent (waiting does not bring credit back)', () => {
+    const err = new AxiosError('Request failed', 'ERR_BAD_REQUEST', undefined, undefined, {
+      status: 429, statusText: 'Too Many Requests', headers: {}, config: { headers: new AxiosHeaders() },
+      data: { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } },
+    } as never);
+    const classified = classifyHttpError(err, 'ai');
+    expect(classified.retryable).toBe(false);
+    expect(classified.code).toBe('UPSTREAM_QUOTA_EXCEEDED');
+  });
+});

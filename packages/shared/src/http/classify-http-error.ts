@@ -44,6 +44,10 @@ export function classifyHttpError(err: unknown, upstream: 'ai' | 'braze'): Upstr
         });
     }
     const wait = retryAfterMs(err.response?.headers as Headers | undefined);
+    if (status === 429 && isQuotaExhausted(err.response?.data)) {
+      // OpenAI's answer when the account is out of credit: waiting does not help
+      return new UpstreamError(upstream, 'UPSTREAM_QUOTA_EXCEEDED', `${upstream} answered HTTP 429: quota exceeded (check the plan and billing)`, { retryable: false, status, cause: err });
+    }
     const retryable = status >= 500 || RETRYABLE_STATUS.has(status);
     const reason = describeBody(err.response?.data);
     return new UpstreamError(upstream, status === 429 ? 'UPSTREAM_RATE_LIMITED' : retryable ? 'UPSTREAM_UNAVAILABLE' : 'UPSTREAM_REJECTED',
@@ -53,6 +57,11 @@ export function classifyHttpError(err: unknown, upstream: 'ai' | 'braze'): Upstr
   }
   const message = err instanceof Error ? err.message : String(err);
   return new UpstreamError(upstream, 'UPSTREAM_ERROR', `${upstream} request failed: ${message}`, { retryable: true, cause: err });
+}
+
+function isQuotaExhausted(data: unknown): boolean {
+  const error = (data as { error?: { code?: unknown; type?: unknown } } | undefined)?.error;
+  return typeof error === 'object' && error !== null && (error.code === 'insufficient_quota' || error.type === 'insufficient_quota');
 }
 
 /** A short, safe excerpt of an error body (Braze and OpenAI put the reason in `message`). */

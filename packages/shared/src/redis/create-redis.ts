@@ -20,7 +20,7 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
     // TLS comes from a rediss:// URL; keep SNI and certificate checks on
   };
   return profile === 'producer'
-    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_500 }
+    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 900 }
     : { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
 }
 

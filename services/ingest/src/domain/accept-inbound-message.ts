@@ -28,8 +28,11 @@ if KEYS[4] ~= '' then redis.call('SET', KEYS[4], ARGV[1] .. '|' .. seq .. '|p', 
 return {1, tostring(seq)}
 `);
 
-/** BullMQ waits for a connection before it sends; the webhook must have its answer sooner. */
-const ADD_DEADLINE_MS = 1_500;
+/**
+ * BullMQ waits for a connection before it sends; the webhook must have its answer sooner. With
+ * the claim's own command timeout (900 ms) a stalled Redis is answered 503 within 2 s.
+ */
+const ADD_DEADLINE_MS = 900;
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

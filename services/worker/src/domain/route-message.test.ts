@@ -1,11 +1,11 @@
-import { DEFAULT_OPT_OUT_KEYWORDS } from '../config';
+import { DEFAULT_SILENT_KEYWORDS } from '../config';
 import { createRouter } from './route-message';
 
 describe('createRouter', () => {
-  const route = createRouter(DEFAULT_OPT_OUT_KEYWORDS.split(','));
+  const route = createRouter(DEFAULT_SILENT_KEYWORDS.split(','));
 
   test.each(['STOP', 'stop', ' Stop. ', 'STOP ALL', 'stop  all!', 'unsubscribe', 'Unsubscribe!!', 'opt-out', 'QUIT?', '\tEnd\n'])(
-    'when the message is the opt-out word %j, then it routes to opt-out',
+    'when the message is the opt-out word %j, then the bot stays silent',
     (text) => {
       // Arrange
       const message = text;
@@ -14,7 +14,7 @@ describe('createRouter', () => {
       const result = route(message);
 
       // Assert
-      expect(result).toBe('opt-out');
+      expect(result).toBe('silent');
     },
   );
 
@@ -40,7 +40,7 @@ describe('createRouter', () => {
     const results = ['ARRÊT', 'Fin.', 'stop'].map(custom);
 
     // Assert
-    expect(results).toEqual(['opt-out', 'opt-out', 'ai']);
+    expect(results).toEqual(['silent', 'silent', 'ai']);
   });
 
   test('when the message uses full-width letters, then it is normalised before matching', () => {
@@ -51,6 +51,12 @@ describe('createRouter', () => {
     const result = route(message);
 
     // Assert
-    expect(result).toBe('opt-out');
+    expect(result).toBe('silent');
+  });
+});
+
+describe('opt-in words Braze answers itself', () => {
+  test.each(['START', 'start', 'Unstop'])('when the message is %j, then the bot stays silent by default', (text) => {
+    expect(createRouter(DEFAULT_SILENT_KEYWORDS.split(','))(text)).toBe('silent');
   });
 });

@@ -1,12 +1,13 @@
-export type Route = 'opt-out' | 'ai';
+export type Route = 'silent' | 'ai';
 
 const normalize = (s: string) => s.normalize('NFKC').trim().replace(/\s+/g, ' ').replace(/[.!?]+$/, '').toUpperCase();
 
 /**
- * Opt-out words are Braze's to handle (it unsubscribes the user); the bot must stay silent.
- * A message matches when it is the keyword alone, in any case, with trailing punctuation.
+ * Opt-out and opt-in words are Braze's to handle (it changes the subscription and may answer);
+ * a bot reply on top would be a second, unwanted message. A message matches when it is the
+ * keyword alone, in any case, with trailing punctuation.
  */
-export function createRouter(optOutKeywords: string[]) {
-  const keywords = new Set(optOutKeywords.map(normalize));
-  return (text: string): Route => (keywords.has(normalize(text)) ? 'opt-out' : 'ai');
+export function createRouter(silentKeywords: string[]) {
+  const keywords = new Set(silentKeywords.map(normalize));
+  return (text: string): Route => (keywords.has(normalize(text)) ? 'silent' : 'ai');
 }

@@ -35,9 +35,9 @@ export function createGenerateReplyProcessor(deps: GenerateDeps) {
     const data = parseJobData(GenerateReplyJob, job.data);
     await deps.order.waitForTurn(job, token, data.conversation);
 
-    if (deps.route(data.text) === 'opt-out') {
+    if (deps.route(data.text) === 'silent') {
       await deps.order.advance(data.conversation);
-      return { route: 'opt-out' };
+      return { route: 'silent' };
     }
     const conversationId = data.conversation.id;
     const prepared = await deps.history.prepare(conversationId, job.id!);

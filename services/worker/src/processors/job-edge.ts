@@ -57,7 +57,9 @@ export function withErrorEdge(
       } else {
         log.warn('job failed, will retry', { ...meta, retryAfterMs: err.retryAfterMs });
       }
+      // the reason the dashboard shows starts with the code, whichever way the job ends
       if (!err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      if (!err.message.startsWith(`${err.code}:`)) err.message = `${err.code}: ${err.message}`;
       throw err;
     }
   };

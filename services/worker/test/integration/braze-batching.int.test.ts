@@ -2,7 +2,6 @@ import { sendJobIdFor } from '@bridge/shared';
 import { startPipeline, type Pipeline } from '../../../../test/helpers/pipeline';
 import { brazeOk, echoAi } from '../../../../test/helpers/stand-in-server';
 
-const recipientsOf = (p: Pipeline) => p.braze.requests.flatMap((r) => r.body.recipients as Array<Record<string, any>>);
 
 describe('Braze batching and rate-limit awareness', () => {
   let p: Pipeline;
@@ -14,7 +13,7 @@ describe('Braze batching and rate-limit awareness', () => {
     for (let i = 0; i < 20; i++) ids.push(await p.post({ user_id: `user-${i}`, message: `question ${i}` }));
     await Promise.all(ids.map((id) => p.finished('send', sendJobIdFor(id))));
 
-    const recipients = recipientsOf(p);
+    const recipients = p.braze.recipients();
     expect(recipients).toHaveLength(20);
     expect(p.braze.requests.length).toBeLessThan(20);
     for (const r of recipients) {

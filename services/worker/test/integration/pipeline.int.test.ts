@@ -159,7 +159,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   test('when a user sends STOP, then neither the AI nor Braze is called, and the next message is answered', async () => {
     p = await startPipeline();
     const stop = await p.post({ message: 'Stop' });
-    expect(await p.finished('generate', stop)).toEqual({ route: 'opt-out' });
+    expect(await p.finished('generate', stop)).toEqual({ route: 'silent' });
     const next = await p.post({ message: 'hello again' });
     await p.finished('send', sendJobIdFor(next));
 
