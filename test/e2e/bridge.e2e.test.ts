@@ -1,4 +1,4 @@
-import { freePort, startRedisServer } from '../helpers/redis-server';
+import { freePort, startRedisCluster, startRedisServer } from '../helpers/redis-server';
 import { useBridgeProcesses } from '../helpers/bridge-processes';
 import { brazeOk, echoAi, startStandIn, type StandIn } from '../helpers/stand-in-server';
 import { eventually, startService, type ServiceProcess } from '../helpers/service-process';
@@ -101,6 +101,32 @@ describe('Redis over TLS with a password (rediss://)', () => {
     } finally {
       await Promise.all(services.map((s) => s.stop('SIGKILL')));
       await Promise.all([ai.close(), braze.close(), redis.stop('SIGKILL')]);
+    }
+  });
+});
+
+describe('Redis Cluster', () => {
+  test('when REDIS_CLUSTER=true with a hash-tag prefix, then a webhook is answered end to end across a three-node cluster', async () => {
+    const cluster = await startRedisCluster();
+    const ai = await startStandIn(echoAi);
+    const braze = await startStandIn(brazeOk);
+    const env = { ...workerEnv('{bridge}', `${ai.url}/v1`, braze.url), REDIS_URL: cluster.url, REDIS_CLUSTER: 'true', WEBHOOK_SECRET };
+    const services = [await startService('ingest', await freePort(), env), await startService('worker', await freePort(), env)];
+    try {
+      await eventually(async () => (await services[0]!.get('/readyz')).status === 200, 10_000, 'ingest ready on the cluster');
+      for (const [i, message] of ['first', 'second'].entries()) {
+        const res = await fetch(`http://127.0.0.1:${services[0]!.port}/webhooks/braze/whatsapp`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': WEBHOOK_SECRET },
+          // one with a message_id (idempotency key) and one without
+          body: JSON.stringify(buildWebhookBody(i === 0 ? { message, message_id: 'wamid.1' } : { message })),
+        });
+        expect(res.status).toBe(202);
+      }
+      await braze.waitForRecipients(2);
+      expect(braze.recipients().map((r) => r.trigger_properties.external_system_msg_body)).toEqual(['echo: first', 'echo: second']);
+    } finally {
+      await Promise.all(services.map((s) => s.stop('SIGKILL')));
+      await Promise.all([ai.close(), braze.close(), cluster.stop('SIGKILL')]);
     }
   });
 });

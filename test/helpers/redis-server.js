@@ -67,6 +67,7 @@ async function startRedisServer(options = {}) {
     args.push('--port', String(port));
   }
   if (options.password) args.push('--requirepass', options.password);
+  if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'));
   if (options.appendfsync) args.push('--appendfsync', options.appendfsync);
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   await waitForPort(port);
@@ -89,4 +90,18 @@ async function startRedisServer(options = {}) {
   };
 }
 
-module.exports = { startRedisServer, hasRedisServer, freePort, waitForPort };
+/** A Redis Cluster of three masters on free ports (redis-cli --cluster create), slots all assigned. */
+async function startRedisCluster() {
+  const nodes = [];
+  for (let i = 0; i < 3; i++) nodes.push(await startRedisServer({ cluster: true }));
+  const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  for (let i = 0; i < 100; i++) {
+    const info = spawnSync('redis-cli', ['-p', String(nodes[0].port), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
+    if (/cluster_state:ok/.test(info)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url: nodes[0].url, nodes, stop: (signal) => Promise.all(nodes.map((n) => n.stop(signal))) };
+}
+
+module.exports = { startRedisServer, startRedisCluster, hasRedisServer, freePort, waitForPort };

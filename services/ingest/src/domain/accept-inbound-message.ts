@@ -12,10 +12,12 @@ const DEDUPE_TTL_SECONDS = 48 * 3600;
  * Hands out the message's place in its conversation and, for a message_id, claims it, in one
  * atomic step. A message_id seen before returns its "<jobId>|<seq>|<p or s>" (p: being stored,
  * s: stored); the first message of a conversation resets its turn pointer.
- * KEYS: seq, jobs, next, dedupe (or "" without message_id). ARGV: jobId, now, stateTtl, dedupeTtl.
+ * KEYS: seq, jobs, next, dedupe. ARGV: jobId, now, stateTtl, dedupeTtl, 1 when there is a message_id.
+ * (Without one, KEYS[4] is unused but still a key of the conversation, as Redis Cluster requires.)
  */
 const claim = luaScript(`
-if KEYS[4] ~= '' then
+local dedupe = ARGV[5] == '1'
+if dedupe then
   local existing = redis.call('GET', KEYS[4])
   if existing then return {0, existing} end
 end
@@ -24,7 +26,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 if seq == 1 then redis.call('DEL', KEYS[3]) end
 redis.call('HSET', KEYS[2], seq, ARGV[1] .. '|' .. ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-if KEYS[4] ~= '' then redis.call('SET', KEYS[4], ARGV[1] .. '|' .. seq .. '|p', 'EX', ARGV[4]) end
+if dedupe then redis.call('SET', KEYS[4], ARGV[1] .. '|' .. seq .. '|p', 'EX', ARGV[4]) end
 return {1, tostring(seq)}
 `);
 
@@ -62,8 +64,8 @@ export function createAcceptInboundMessage({ redis, queue, prefix }: AcceptDeps)
     let jobId: string = randomUUID();
     let seq: number;
     try {
-      const [fresh, value] = (await claim(redis, [keys.seq, keys.jobs, keys.next, dedupeKey],
-        [jobId, Date.now(), CONVERSATION_STATE_TTL_SECONDS, DEDUPE_TTL_SECONDS])) as [number, string];
+      const [fresh, value] = (await claim(redis, [keys.seq, keys.jobs, keys.next, dedupeKey || keys.seq],
+        [jobId, Date.now(), CONVERSATION_STATE_TTL_SECONDS, DEDUPE_TTL_SECONDS, dedupeKey ? 1 : 0])) as [number, string];
       if (fresh === 1) {
         seq = Number(value);
       } else {
