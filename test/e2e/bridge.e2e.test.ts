@@ -26,7 +26,7 @@ describe('the built services, end to end', () => {
     expect((await postWebhook(ingest, buildWebhookBody(), 'wrong-secret-0000000')).status).toBe(401);
     const broken = await postWebhook(ingest, '{"user_id": ');
     expect(broken.status).toBe(400);
-    expect((await broken.json()).error.code).toBe('INVALID_JSON');
+    expect(((await broken.json()) as { error: { code: string } }).error.code).toBe('INVALID_JSON');
     expect(ingest.output()).not.toContain('Hi from e2e');
     expect(ingest.output()).not.toContain(WEBHOOK_SECRET);
   });

@@ -4,7 +4,7 @@ import { startService, type ServiceProcess } from './service-process';
 import { WEBHOOK_SECRET, uniquePrefix, workerEnv } from './test-env';
 
 type RedisServer = Awaited<ReturnType<typeof startRedisServer>>;
-const REDIS_OPTIONS = { appendonly: true, appendfsync: 'everysec' };
+const REDIS_OPTIONS = { appendonly: true, appendfsync: 'everysec' } as const;
 
 /**
  * For e2e suites: each test gets its own redis-server (AOF on, as compose ships it), stand-in

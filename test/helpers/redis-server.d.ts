@@ -1,0 +1,28 @@
+import type { ChildProcess } from 'node:child_process';
+
+export interface RedisServerOptions {
+  port?: number;
+  dir?: string;
+  appendonly?: boolean;
+  appendfsync?: 'always' | 'everysec' | 'no';
+  password?: string;
+  tls?: boolean;
+  cluster?: boolean;
+}
+
+export interface RedisServer {
+  url: string;
+  /** the CA that signed the server certificate, with `tls: true` */
+  caFile: string | undefined;
+  port: number;
+  dir: string;
+  pid: number | undefined;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer>;
+export function startRedisCluster(): Promise<{ url: string; nodes: RedisServer[]; stop(signal?: NodeJS.Signals): Promise<void[]> }>;
+export function hasRedisServer(): boolean;
+export function freePort(): Promise<number>;
+export function waitForPort(port: number, timeoutMs?: number): Promise<void>;
