@@ -28,7 +28,7 @@ export function parseWebhookBody(raw: string): ParsedBody {
     if (strict === null || typeof strict !== 'object' || Array.isArray(strict)) {
       throw new ValidationError('INVALID_BODY', 'The body must be a JSON object');
     }
-    if (!looksInjected(topLevelKeys(raw))) return { fields: strict as Record<string, unknown>, recovered: false };
+    if (endsWithOnlyMessage(raw) || !looksInjected(topLevelKeys(raw))) return { fields: strict as Record<string, unknown>, recovered: false };
   }
   const recovered = recoverVerbatimMessage(raw);
   if (!recovered) {
@@ -36,6 +36,15 @@ export function parseWebhookBody(raw: string): ParsedBody {
       `The body is not valid JSON (${strictError?.message ?? 'duplicate keys'}); if the message text is inserted by Liquid, use {{...inbound_message_body | json_escape}} and keep "message" the last field`);
   }
   return { fields: recovered, recovered: true };
+}
+
+/**
+ * The common case, cheaply: valid JSON whose one `"message"` key is the last field, so no text
+ * can have added a field after it.
+ */
+function endsWithOnlyMessage(raw: string): boolean {
+  const at = raw.indexOf('"message"');
+  return at >= 0 && at === raw.lastIndexOf('"message"') && /"message"\s*:\s*"(?:[^"\\]|\\.)*"\s*}\s*$/.test(raw.slice(at));
 }
 
 function looksInjected(keys: string[]): boolean {

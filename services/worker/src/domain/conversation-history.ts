@@ -29,7 +29,8 @@ end
 return 1
 `);
 
-const REPLY_TTL_SECONDS = 7 * 86_400;
+/** Long enough for a crashed or stalled job to be re-run by another worker; short enough to keep Redis flat. */
+const REPLY_TTL_SECONDS = 3_600;
 
 export type Prepared = { reply: string } | { reply: null; history: ChatMessage[] };
 

@@ -12,7 +12,8 @@ export interface SendDeps {
   prefix: string;
 }
 
-const SENT_RECORD_TTL_SECONDS = 7 * 86_400;
+/** Covers re-runs after a crash and retries from the dashboard within a day; memory stays flat after that. */
+const SENT_RECORD_TTL_SECONDS = 86_400;
 
 /**
  * reply-send: hands the reply to the batcher (replies ready together share one Braze request).
