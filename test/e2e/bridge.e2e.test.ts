@@ -37,7 +37,7 @@ describe('the built services, end to end', () => {
     await expect(startService('ingest', port, rest)).rejects.toThrow(/WEBHOOK_SECRET is required/);
   });
 
-  test('when two worker processes share AI_RATE_LIMIT_MAX, then together they never call the AI faster than the limit', async () => {
+  test('when two worker processes share AI_RATE_LIMIT_MAX, then together they never call the AI faster than the limit, in any sliding window', async () => {
     const ingest = await ingestProcess();
     b.ai.setScript(async (req) => { await new Promise((r) => setTimeout(r, 600)); return echoAi(req, 0); });
     const limit = { AI_RATE_LIMIT_MAX: '2', AI_RATE_LIMIT_DURATION_MS: '1000', WORKER_CONCURRENCY: '1' };
@@ -50,6 +50,8 @@ describe('the built services, end to end', () => {
     const times = b.ai.requests.map((r) => r.at).sort((a, b) => a - b);
     // 10 calls at 2 per second: the first and last are at least four windows apart (per-process limits would allow two)
     expect(times[n - 1]! - times[0]!).toBeGreaterThanOrEqual(3_900);
+    // and no sliding second holds more than 2: any 3 consecutive calls span a second (less a little network jitter)
+    for (let i = 0; i + 2 < n; i++) expect(times[i + 2]! - times[i]!).toBeGreaterThanOrEqual(950);
     for (const w of workers) {
       const metrics = await (await w.get('/metrics')).text();
       expect(metrics).toMatch(/bridge_jobs_total\{queue="reply-generate",outcome="completed",service="worker"\} [1-9]/);

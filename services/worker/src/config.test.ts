@@ -41,15 +41,20 @@ describe('worker loadConfig', () => {
     expect(config.ai.rateLimit).toBeUndefined();
   });
 
-  test('when AI_RATE_LIMIT_MAX is set, then the limiter uses it with the default 1000 ms window', () => {
+  test('when AI_RATE_LIMIT_MAX is set, then the limiter spaces the calls evenly over the default 1000 ms window', () => {
     // Arrange
     const env = { ...requiredEnv(), AI_RATE_LIMIT_MAX: '50' };
 
     // Act
     const config = loadConfig(env);
 
-    // Assert
-    expect(config.ai.rateLimit).toEqual({ max: 50, duration: 1_000 });
+    // Assert: 50 per second as one call per 20 ms, so no sliding second sees more than 50
+    expect(config.ai.rateLimit).toEqual({ max: 1, duration: 20 });
+  });
+
+  test('when the window does not divide evenly, then the spacing rounds up (never faster than the limit)', () => {
+    const config = loadConfig({ ...requiredEnv(), AI_RATE_LIMIT_MAX: '3', AI_RATE_LIMIT_DURATION_MS: '1000' });
+    expect(config.ai.rateLimit).toEqual({ max: 1, duration: 334 });
   });
 
   test('when AI_RATE_LIMIT_MAX is 0, then start-up fails naming it', () => {

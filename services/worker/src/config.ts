@@ -35,6 +35,15 @@ const WorkerEnv = QueueEnv.extend({
   METRICS_QUEUE_DEPTH: boolEnv(true),
 });
 
+/**
+ * MAX calls per DURATION as one call per DURATION/MAX ms. BullMQ's limiter counts fixed windows,
+ * and MAX calls at the end of one window plus MAX at the start of the next would put 2×MAX in a
+ * sliding window; evenly spaced calls keep every sliding window at MAX.
+ */
+export function evenRateLimit(max: number, durationMs: number) {
+  return { max: 1, duration: Math.ceil(durationMs / max) };
+}
+
 export function loadConfig(env: Env) {
   const e = parseEnv(WorkerEnv, env);
   return {
@@ -53,7 +62,7 @@ export function loadConfig(env: Env) {
       model: e.AI_MODEL,
       systemPrompt: e.AI_SYSTEM_PROMPT,
       timeoutMs: e.AI_TIMEOUT_MS,
-      rateLimit: e.AI_RATE_LIMIT_MAX ? { max: e.AI_RATE_LIMIT_MAX, duration: e.AI_RATE_LIMIT_DURATION_MS } : undefined,
+      rateLimit: e.AI_RATE_LIMIT_MAX ? evenRateLimit(e.AI_RATE_LIMIT_MAX, e.AI_RATE_LIMIT_DURATION_MS) : undefined,
       tokenFloor: e.AI_RATE_LIMIT_TOKEN_FLOOR,
     },
     braze: {

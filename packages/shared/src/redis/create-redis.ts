@@ -19,8 +19,9 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     // TLS comes from a rediss:// URL; keep SNI and certificate checks on
   };
+  // the producer also batches the commands of concurrent requests into one write (auto-pipelining)
   return profile === 'producer'
-    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 900 }
+    ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 900, enableAutoPipelining: true }
     : { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
 }
 
