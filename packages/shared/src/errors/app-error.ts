@@ -69,7 +69,3 @@ export class ConfigError extends AppError {
     super('INVALID_CONFIG', message, { retryable: false });
   }
 }
-
-export function isRetryable(err: unknown): boolean {
-  return err instanceof AppError ? err.retryable : true;
-}

@@ -52,7 +52,6 @@ export function createShutdown(log: Logger, deadlineMs: number, exit: (code: num
     },
   };
 }
-export type Shutdown = ReturnType<typeof createShutdown>;
 
 /** Runs a service's main(); a bad config or failed start-up prints one line and exits 1. */
 export function runMain(service: string, main: () => Promise<unknown>): void {

@@ -34,7 +34,6 @@ export function conversationKeys(prefix: string, conversationId: string) {
     dedupe: (messageId: string) => `${base}:dedupe:${digest(messageId)}`,
   };
 }
-export type ConversationKeys = ReturnType<typeof conversationKeys>;
 
 /** How long conversation bookkeeping outlives its last message. */
 export const CONVERSATION_STATE_TTL_SECONDS = 7 * 24 * 3600;
