@@ -85,26 +85,16 @@ describe('toInboundMessage', () => {
   test.each([
     ['empty', ''],
     ['only whitespace', ' \n\t '],
-  ])('when message is %s and there is no media, then it is refused as EMPTY_MESSAGE', (_case, message) => {
-    // Arrange
-    const fields = { user_id: 'customer-42', message };
+  ])('when message is %s (an image, sticker or location without a caption), then it is accepted, not lost', (_case, message) => {
+    // Arrange: Braze does not retry a 400, so refusing it would lose what the customer sent
+    const fields = { user_id: 'customer-42', message, media_urls: '  ' };
 
     // Act
-    const error = validationErrorOf(fields);
+    const inbound = toInboundMessage(fields);
 
     // Assert
-    expect(error.code).toBe('EMPTY_MESSAGE');
-  });
-
-  test('when message is empty and media_urls is a blank string, then it is still refused as EMPTY_MESSAGE', () => {
-    // Arrange
-    const fields = { user_id: 'customer-42', message: '', media_urls: '  ' };
-
-    // Act
-    const error = validationErrorOf(fields);
-
-    // Assert
-    expect(error.code).toBe('EMPTY_MESSAGE');
+    expect(inbound.text.trim()).toBe('');
+    expect(inbound.mediaCount).toBe(0);
   });
 
   test.each([

@@ -41,8 +41,5 @@ export function toInboundMessage(fields: Record<string, unknown>): InboundMessag
   }
   const media = body.media_urls === undefined ? [] : Array.isArray(body.media_urls) ? body.media_urls : [body.media_urls];
   const mediaCount = media.filter((u) => u.trim() !== '').length;
-  if (body.message.trim() === '' && mediaCount === 0) {
-    throw new ValidationError('EMPTY_MESSAGE', 'The message is empty and has no media', [{ field: 'message', problem: 'is empty' }]);
-  }
   return { recipient, text: body.message, mediaCount, messageId: body.message_id || undefined };
 }

@@ -78,3 +78,9 @@ describe('buildMessages', () => {
     expect(history).toEqual([{ role: 'user', content: 'hi' }]);
   });
 });
+
+describe('a message without text', () => {
+  test('when neither text nor media came, then the AI is told the customer sent something it cannot see', () => {
+    expect(userContent({ text: '  ', mediaCount: 0 })).toMatch(/without text/);
+  });
+});

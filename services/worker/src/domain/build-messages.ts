@@ -4,7 +4,7 @@ import type { ChatMessage } from '../clients/ai.client';
 /** What the AI sees of the customer's message; media it cannot open is described, not dropped. */
 export function userContent(job: Pick<GenerateReplyJob, 'text' | 'mediaCount'>): string {
   const text = job.text.trim();
-  if (job.mediaCount === 0) return text;
+  if (job.mediaCount === 0) return text || '[The customer sent a message without text (an image, sticker, location or similar) that you cannot see.]';
   const media = `[The customer attached ${job.mediaCount} media file${job.mediaCount === 1 ? '' : 's'} that you cannot see.]`;
   return text ? `${text}\n${media}` : media;
 }
