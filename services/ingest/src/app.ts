@@ -58,9 +58,11 @@ export function createApp(deps: AppDeps): express.Express {
       metrics.ackSeconds.observe({ status: String(res.statusCode) }, seconds);
       const outcome = (res.locals.outcome as string | undefined) ?? OUTCOME_BY_STATUS[res.statusCode] ?? 'error';
       metrics.webhooks.inc({ outcome });
-      // a refused webhook is a message Braze will not send again: always say so (without its content)
+      // 5xx answers are logged where their cause is known (the error handler). A refused webhook is
+      // a message Braze will not send again: always say so, without its content. Accepted ones get
+      // a line only when asked for (LOG_LEVEL=http or lower): this is the hot path.
+      if (res.statusCode >= 500) return;
       const level = res.statusCode >= 400 && res.statusCode !== 404 ? 'warn' : 'http';
-      // one line per request only when asked for (LOG_LEVEL=http or lower): this is the hot path
       if (log.isLevelEnabled(level)) log.log(level, 'webhook answered', { requestId, status: res.statusCode, outcome, code: res.locals.errorCode, ms: Math.round(seconds * 1e4) / 10 });
     });
     if (!isAuthorized(req.headers)) return next(new AuthError());

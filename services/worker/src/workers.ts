@@ -17,14 +17,19 @@ export interface WorkerSettings {
   metrics: WorkerMetrics;
 }
 
+const heldUntil = new WeakMap<Worker, number>();
+const HOLD_SLACK_MS = 250;
+
 /**
- * One BullMQ Worker for a queue. The lock is renewed while a job runs, so a short lock only
- * shortens how long a killed worker's job waits: another worker takes it over after at most
- * lockDuration + stalledInterval (both WORKER_LOCK_DURATION_MS).
+ * Holds a queue for every worker process (BullMQ's shared limiter key), e.g. until an upstream's
+ * budget resets. A hold already covering the wait is not set again (a batch answered 429 as a
+ * whole reaches here once per reply).
  */
-/** Holds a queue for every worker process (BullMQ's shared limiter key), e.g. until an upstream's budget resets. */
 export async function holdQueue(worker: Worker, metrics: WorkerMetrics, ms: number): Promise<void> {
-  if (ms <= 0) return;
+  const until = Date.now() + ms;
+  // replies of one batch fail a few ms apart: a hold ending within HOLD_SLACK_MS of this one covers it
+  if (ms <= 0 || until <= (heldUntil.get(worker) ?? 0) + HOLD_SLACK_MS) return;
+  heldUntil.set(worker, until);
   metrics.rateLimitPauses.inc({ queue: worker.name });
   await worker.rateLimit(ms);
 }
@@ -37,6 +42,12 @@ export interface QueueSettings {
 
 const NO_LIMIT = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 };
 
+/**
+ * One BullMQ Worker for a queue. The lock is renewed while a job runs, so a short lock only
+ * shortens how long a killed worker's job waits. BullMQ moves a job to wait on the second stalled
+ * check that finds its lock gone, so another worker takes it over after at most
+ * lockDuration + 2 × stalledInterval: with the interval at half the lock, 2 × WORKER_LOCK_DURATION_MS.
+ */
 export function startWorker(queueName: string, stage: StageProcessor, settings: WorkerSettings, queue: QueueSettings = {}): Worker {
   const { log, metrics } = settings;
   const edge = withErrorEdge(stage.process, stage.onFinalFailure, log, (ms) => holdQueue(worker, metrics, ms));
@@ -53,7 +64,7 @@ export function startWorker(queueName: string, stage: StageProcessor, settings: 
     prefix: settings.prefix,
     concurrency: queue.concurrency ?? settings.concurrency,
     lockDuration: settings.lockDurationMs,
-    stalledInterval: settings.lockDurationMs,
+    stalledInterval: Math.round(settings.lockDurationMs / 2),
     maxStalledCount: 2,
     limiter: queue.limiter ?? NO_LIMIT,
     settings: { backoffStrategy: (attemptsMade, _type, err) => computeBackoff(attemptsMade, err) },

@@ -2,7 +2,6 @@ import axios from 'axios';
 import { UpstreamError } from '../errors/app-error';
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
-const NETWORK_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_CANCELED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
 
 type Headers = Record<string, unknown>;
 
@@ -40,7 +39,7 @@ export function classifyHttpError(err: unknown, upstream: 'ai' | 'braze'): Upstr
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
       return new UpstreamError(upstream, timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE',
         `${upstream} request failed without a response (${code})`, {
-          retryable: NETWORK_CODES.has(code) || !err.response, cause: err,
+          retryable: true, cause: err,
         });
     }
     const wait = retryAfterMs(err.response?.headers as Headers | undefined);

@@ -2,17 +2,6 @@ import { DelayedError, Job, type Queue } from 'bullmq';
 import { CONVERSATION_STATE_TTL_SECONDS, JOB, conversationKeys, luaScript, sendJobIdFor, type ConversationRef, type Logger, type RedisClient } from '@bridge/shared';
 
 /**
- * Per-conversation order across any number of workers (SPEC §7).
- *
- * The ingest numbers each conversation's messages (seq) and records which job holds each
- * number. A message's turn comes when the conversation's `next` pointer reaches its number; it
- * passes when its reply has been sent or has finally failed. A job whose turn has not come is
- * parked in BullMQ's delayed set (no attempt used) and promoted by the job before it, with a
- * slow poll as a safety net. A turn whose job is gone, finished without moving the pointer
- * (a crash), or was never stored is skipped, so one failed message never blocks the next.
- * Jobs of other conversations are never held up.
- */
-/**
  * Passes the turn from ARGV[1] to the next number and returns the next holder's entry. With a
  * third key, first records a fact about the finished turn (that its reply was sent) in the
  * same step. KEYS: next, jobs[, record]. ARGV: seq, stateTtl[, recordValue, recordTtl].
@@ -40,6 +29,17 @@ export interface OrderDeps {
   log: Logger;
 }
 
+/**
+ * Per-conversation order across any number of workers (SPEC §7).
+ *
+ * The ingest numbers each conversation's messages (seq) and records which job holds each
+ * number. A message's turn comes when the conversation's `next` pointer reaches its number; it
+ * passes when its reply has been sent or has finally failed. A job whose turn has not come is
+ * parked in BullMQ's delayed set (no attempt used) and promoted by the job before it, with a
+ * slow poll as a safety net. A turn whose job is gone, finished without moving the pointer
+ * (a crash), or was never stored is skipped, so one failed message never blocks the next.
+ * Jobs of other conversations are never held up.
+ */
 export function createConversationOrder({ redis, prefix, generateQueue, sendQueue, gapGraceMs, log }: OrderDeps) {
   const keysOf = (id: string) => conversationKeys(prefix, id);
 
