@@ -42,6 +42,8 @@ export async function startPipeline(env: Record<string, string> = {}) {
   async function finished(queue: 'generate' | 'send', jobId: string): Promise<unknown> {
     const q: Queue = queue === 'generate' ? worker.generateQueue : worker.sendQueue;
     const job = await waitForJob(q, jobId);
+    // each waiting job listens for the queue's 'closing'; tests wait on dozens at once
+    q.setMaxListeners(0);
     return job.waitUntilFinished(events[queue]);
   }
 

@@ -16,7 +16,11 @@ export interface ServiceProcess {
   exited: Promise<number | string>;
 }
 
-/** Runs a built service as its own process (`node services/<name>/dist/main.js`) and waits for /healthz. */
+/**
+ * Runs a built service as its own process (`node services/<name>/dist/main.js`) and, as an
+ * orchestrator does before it sends traffic, waits until it is ready (/readyz; the dashboard has
+ * only /healthz). Up but not ready (Redis not yet connected), the ingest rightly answers 503.
+ */
 export async function startService(name: 'ingest' | 'worker' | 'dashboard', port: number, env: Record<string, string>): Promise<ServiceProcess> {
   const portVar = { ingest: 'INGEST_PORT', worker: 'WORKER_PORT', dashboard: 'DASHBOARD_PORT' }[name];
   const child = spawn(process.execPath, [path.join(ROOT, 'services', name, 'dist', 'main.js')], {
@@ -38,12 +42,13 @@ export async function startService(name: 'ingest' | 'worker' | 'dashboard', port
   child.stderr!.on('data', onData);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const get = (route: string) => fetch(`http://127.0.0.1:${port}${route}`);
+  const probe = name === 'dashboard' ? '/healthz' : '/readyz';
   const until = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited at start-up: ${text}`);
-    const ok = await get('/healthz').then((r) => r.ok, () => false);
+    const ok = await get(probe).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > until) throw new Error(`${name} did not answer /healthz: ${text}`);
+    if (Date.now() > until) throw new Error(`${name} did not answer ${probe} with 200: ${text}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

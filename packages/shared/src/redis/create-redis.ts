@@ -61,6 +61,26 @@ function createCluster(url: string, options: RedisOptions): Cluster {
   });
 }
 
+const nextReady = new WeakMap<RedisClient, Promise<void>>();
+
+/**
+ * For request paths on the fail-fast producer profile: true at once when connected, else waits
+ * up to timeoutMs for the connection (start-up, or a reconnect after a blink). Nothing is sent
+ * before it is ready, so a request that gives up leaves no command to run late. One listener per
+ * wait for the connection, however many requests wait on it.
+ */
+export async function whenRedisReady(redis: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  let ready = nextReady.get(redis);
+  if (!ready) {
+    ready = new Promise<void>((resolve) => redis.once('ready', () => { nextReady.delete(redis); resolve(); }));
+    nextReady.set(redis, ready);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+  return Promise.race([ready.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Readiness: PING within a deadline; never throws. */
 export async function pingRedis(redis: RedisClient, timeoutMs = 500): Promise<boolean> {
   if (redis.status !== 'ready') return false;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import {
   CONVERSATION_STATE_TTL_SECONDS, DependencyUnavailableError, JOB, conversationIdFor, conversationKeys, luaScript,
-  type GenerateReplyJob, type RedisClient } from '@bridge/shared';
+  whenRedisReady, type GenerateReplyJob, type RedisClient } from '@bridge/shared';
 import type { InboundMessage } from './inbound-message';
 
 /** A message_id is remembered this long: Braze retries an unreachable endpoint for up to 24 h. */
@@ -29,6 +29,12 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 if dedupe then redis.call('SET', KEYS[4], ARGV[1] .. '|' .. seq .. '|p', 'EX', ARGV[4]) end
 return {1, tostring(seq)}
 `);
+
+/**
+ * A connection still being made (start-up) or remade (a blink) is waited for this long; a Redis
+ * that is away is then answered 503 well within 2 s.
+ */
+const CONNECT_WAIT_MS = 500;
 
 /**
  * BullMQ waits for a connection before it sends; the webhook must have its answer sooner. With
@@ -63,6 +69,9 @@ export function createAcceptInboundMessage({ redis, queue, prefix }: AcceptDeps)
     const dedupeKey = msg.messageId ? keys.dedupe(msg.messageId) : '';
     let jobId: string = randomUUID();
     let seq: number;
+    if (!(await whenRedisReady(redis, CONNECT_WAIT_MS))) {
+      throw new DependencyUnavailableError('Redis is unavailable; the message was not stored');
+    }
     try {
       const [fresh, value] = (await claim(redis, [keys.seq, keys.jobs, keys.next, dedupeKey || keys.seq],
         [jobId, Date.now(), CONVERSATION_STATE_TTL_SECONDS, DEDUPE_TTL_SECONDS, dedupeKey ? 1 : 0])) as [number, string];

@@ -199,6 +199,27 @@ describe('when Redis cannot be reached', () => {
   });
 });
 
+describe('when a webhook arrives before the connection to Redis is ready (start-up or a reconnect)', () => {
+  test('then it waits for the connection and stores the message (202), rather than a needless 503', async () => {
+    const admin = new Redis(testRedisUrl());
+    const prefix = uniquePrefix();
+    // every client is held for 300 ms: the new connection's ready check cannot finish before
+    await admin.client('PAUSE', 300, 'ALL');
+    const ingest = createIngestApp(loadConfig(ingestEnv(prefix)), captureLogger().log);
+    try {
+      const res = await request(ingest.app).post(WEBHOOK_PATH).set('X-Webhook-Secret', WEBHOOK_SECRET)
+        .set('Content-Type', 'application/json').send(JSON.stringify(buildWebhookBody({ message: 'first after start' })));
+
+      expect(res.status).toBe(202);
+      expect((await ingest.queue.getJob(res.body.id))?.data.text).toBe('first after start');
+    } finally {
+      await ingest.queue.obliterate({ force: true });
+      await ingest.close();
+      admin.disconnect();
+    }
+  });
+});
+
 test('the assertion client can reach the test Redis', async () => {
   const redis = new Redis(testRedisUrl());
   expect(await redis.ping()).toBe('PONG');
