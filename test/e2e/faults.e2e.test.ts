@@ -9,13 +9,13 @@ const replyText = (body: any) => body.recipients[0].trigger_properties.external_
 /** SPEC §7 under real faults: processes killed, Redis killed, upstreams hanging. One test per guarantee. */
 describe('delivery guarantees under faults', () => {
   const b = useBridgeProcesses();
-  const { start, post } = b;
+  const { start, postAccepted } = b;
 
   test('when a worker is killed (SIGKILL) mid-job, then another worker finishes it within 30 s on default settings, with one reply', async () => {
     const ingest = await start('ingest');
     const doomed = await start('worker', { AI_TIMEOUT_MS: '60000' });
     b.ai.enqueue({ hang: true }); // the doomed worker's call never comes back
-    expect((await post(ingest, buildWebhookBody({ message: 'survive me' }))).status).toBe(202);
+    await postAccepted(ingest, buildWebhookBody({ message: 'survive me' }));
     await b.ai.waitForRequests(1);
     await doomed.stop('SIGKILL');
     const killedAt = Date.now();
@@ -30,7 +30,7 @@ describe('delivery guarantees under faults', () => {
     const ingest = await start('ingest');
     const worker = await start('worker');
     b.ai.setScript(async (req, i) => { await new Promise((r) => setTimeout(r, 1_500)); return echoAi(req, i); });
-    expect((await post(ingest, buildWebhookBody({ message: 'in flight' }))).status).toBe(202);
+    await postAccepted(ingest, buildWebhookBody({ message: 'in flight' }));
     await b.ai.waitForRequests(1);
 
     const code = await worker.stop('SIGTERM');
@@ -45,7 +45,7 @@ describe('delivery guarantees under faults', () => {
   test('when Redis is killed (kill -9) with AOF on, then every message answered 202 is still answered exactly once afterwards', async () => {
     const ingest = await start('ingest');
     const n = 20;
-    for (let i = 0; i < n; i++) expect((await post(ingest, buildWebhookBody({ user_id: `u${i}`, message: `msg ${i}` }))).status).toBe(202);
+    for (let i = 0; i < n; i++) await postAccepted(ingest, buildWebhookBody({ user_id: `u${i}`, message: `msg ${i}` }));
     await b.redis.stop('SIGKILL');
     await b.restartRedis();
     await start('worker');

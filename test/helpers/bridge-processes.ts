@@ -45,12 +45,23 @@ export function useBridgeProcesses() {
     async restartRedis() {
       redis = await startRedisServer({ ...REDIS_OPTIONS, port: redis.port, dir: redis.dir });
     },
-    post(ingest: ServiceProcess, body: unknown, secret = WEBHOOK_SECRET) {
-      return fetch(`http://127.0.0.1:${ingest.port}/webhooks/braze/whatsapp`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': secret },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
+    post,
+    /** posts and expects 202; otherwise fails with the answer and the ingest's warnings, so a failure says why */
+    async postAccepted(ingest: ServiceProcess, body: unknown) {
+      const res = await post(ingest, body);
+      if (res.status !== 202) {
+        const warnings = ingest.logs.filter((l) => l.level !== 'info').map((l) => JSON.stringify(l)).join('\n');
+        throw new Error(`webhook answered ${res.status} ${await res.text()}\ningest warnings:\n${warnings}`);
+      }
+      return res;
     },
   };
+}
+
+function post(ingest: ServiceProcess, body: unknown, secret = WEBHOOK_SECRET) {
+  return fetch(`http://127.0.0.1:${ingest.port}/webhooks/braze/whatsapp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': secret },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
