@@ -1,3 +1,4 @@
+import { Redis as RedisClient } from 'ioredis';
 import { freePort, startRedisCluster, startRedisServer } from '../helpers/redis-server';
 import { useBridgeProcesses } from '../helpers/bridge-processes';
 import { brazeOk, echoAi, startStandIn, type StandIn } from '../helpers/stand-in-server';
@@ -107,11 +108,16 @@ describe('Redis over TLS with a password (rediss://)', () => {
 });
 
 describe('Redis Cluster', () => {
-  test('when REDIS_CLUSTER=true with a hash-tag prefix, then a webhook is answered end to end across a three-node cluster', async () => {
+  test('when REDIS_CLUSTER=true with a hash-tag prefix, then a webhook is answered end to end across a three-node cluster, and an evicting policy is warned about', async () => {
     const cluster = await startRedisCluster();
+    for (const node of cluster.nodes) {
+      const c = new RedisClient(node.url);
+      await c.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      c.disconnect();
+    }
     const ai = await startStandIn(echoAi);
     const braze = await startStandIn(brazeOk);
-    const env = { ...workerEnv('{bridge}', `${ai.url}/v1`, braze.url), REDIS_URL: cluster.url, REDIS_CLUSTER: 'true', WEBHOOK_SECRET };
+    const env = { ...workerEnv('{bridge}', `${ai.url}/v1`, braze.url), REDIS_URL: cluster.url, REDIS_CLUSTER: 'true', WEBHOOK_SECRET, LOG_LEVEL: 'warn' };
     const services = [await startService('ingest', await freePort(), env), await startService('worker', await freePort(), env)];
     try {
       for (const [i, message] of ['first', 'second'].entries()) {
@@ -124,6 +130,7 @@ describe('Redis Cluster', () => {
       }
       await braze.waitForRecipients(2);
       expect(braze.recipients().map((r) => r.trigger_properties.external_system_msg_body)).toEqual(['echo: first', 'echo: second']);
+      for (const s of services) await eventually(() => s.logs.find((l) => l.level === 'warn' && /noeviction/.test(l.message)), 10_000, `${s.name} eviction warning`);
     } finally {
       await Promise.all(services.map((s) => s.stop('SIGKILL')));
       await Promise.all([ai.close(), braze.close(), cluster.stop('SIGKILL')]);

@@ -63,11 +63,13 @@ describe('delivery guarantees under faults', () => {
     expect(b.braze.recipients()).toHaveLength(n);
   });
 
-  test('when Redis evicts keys (maxmemory-policy is not noeviction), then the worker warns at start-up', async () => {
+  test('when Redis evicts keys (maxmemory-policy is not noeviction), then the worker and the ingest warn at start-up', async () => {
     const c = new RedisClient(b.redis.url);
     await c.config('SET', 'maxmemory-policy', 'allkeys-lru');
     c.disconnect();
     const worker = await start('worker');
+    const ingest = await start('ingest');
     await eventually(() => worker.logs.find((l) => l.level === 'warn' && /noeviction/.test(l.message)), 10_000, 'eviction warning');
+    await eventually(() => ingest.logs.find((l) => l.level === 'warn' && /noeviction/.test(l.message)), 10_000, 'ingest eviction warning');
   });
 });

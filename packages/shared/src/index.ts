@@ -1,6 +1,7 @@
 export * from './config/parse-env';
 export * from './errors/app-error';
 export * from './http/classify-http-error';
+export * from './http/rate-limit-headers';
 export * from './lifecycle/shutdown';
 export * from './logging/create-logger';
 export * from './metrics/registry';

@@ -17,7 +17,7 @@ export interface IngestApp {
 /** The ingest's composition root: everything but the listening socket and signals. */
 export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
   const redis = createRedis(config.redisUrl, 'producer', log, 'ingest', config.redisCluster);
-  redis.once('ready', () => void checkEvictionPolicy(redis, log));
+  void checkEvictionPolicy(redis, log);
   const queue = new Queue(QUEUE.generate, { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) });
   queue.on('error', () => undefined); // the connection's own listener reports it once
   const registry = createMetricsRegistry('ingest');

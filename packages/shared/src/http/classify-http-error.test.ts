@@ -1,6 +1,6 @@
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { UpstreamError } from '../errors/app-error';
-import { classifyHttpError, retryAfterMs } from './classify-http-error';
+import { classifyHttpError } from './classify-http-error';
 
 const config = { headers: new AxiosHeaders({ Authorization: 'Bearer sk-never-in-messages' }) } as InternalAxiosRequestConfig;
 
@@ -167,98 +167,6 @@ describe('classifyHttpError', () => {
     // Assert
     expect(result).toMatchObject({ code: 'UPSTREAM_ERROR', retryable: true });
     expect(result.message).toContain('socket hang up');
-  });
-});
-
-describe('retryAfterMs', () => {
-  const now = Date.parse('2025-01-01T12:00:00.000Z');
-
-  test('when there are no headers, then there is no wait', () => {
-    // Arrange
-    const headers = undefined;
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBeUndefined();
-  });
-
-  test('when Retry-After is in seconds, then it is converted to milliseconds', () => {
-    // Arrange
-    const headers = { 'retry-after': '120' };
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBe(120_000);
-  });
-
-  test('when Retry-After is an HTTP date, then the wait is the time until it', () => {
-    // Arrange
-    const headers = { 'retry-after': 'Wed, 01 Jan 2025 12:00:45 GMT' };
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBe(45_000);
-  });
-
-  test('when Retry-After is a date in the past, then the wait is zero', () => {
-    // Arrange
-    const headers = { 'retry-after': 'Wed, 01 Jan 2025 11:59:00 GMT' };
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBe(0);
-  });
-
-  test('when X-RateLimit-Remaining is 0, then the wait runs until X-RateLimit-Reset in epoch seconds', () => {
-    // Arrange
-    const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 90) };
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBe(90_000);
-  });
-
-  test('when X-RateLimit-Remaining is above 0, then X-RateLimit-Reset is ignored', () => {
-    // Arrange
-    const headers = { 'x-ratelimit-remaining': '12', 'x-ratelimit-reset': String(now / 1000 + 90) };
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBeUndefined();
-  });
-
-  test('when both Retry-After and the Braze headers are present, then Retry-After wins', () => {
-    // Arrange
-    const headers = { 'retry-after': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 90) };
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBe(5_000);
-  });
-
-  test('when Retry-After is neither a number nor a date, then there is no wait', () => {
-    // Arrange
-    const headers = { 'retry-after': 'soon-ish' };
-
-    // Act
-    const wait = retryAfterMs(headers, now);
-
-    // Assert
-    expect(wait).toBeUndefined();
   });
 });
 

@@ -1,30 +1,8 @@
 import axios from 'axios';
 import { UpstreamError } from '../errors/app-error';
+import { retryAfterMs, type ResponseHeaders } from './rate-limit-headers';
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
-
-type Headers = Record<string, unknown>;
-
-/**
- * How long the server asked us to wait: `Retry-After` (seconds or an HTTP date), else Braze's
- * `X-RateLimit-Reset` (epoch seconds) when the pool is empty. Header names are lowercase in axios.
- */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  const retryAfter = headers['retry-after'];
-  if (typeof retryAfter === 'string' && retryAfter.trim() !== '') {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  const remaining = headers['x-ratelimit-remaining'];
-  const reset = headers['x-ratelimit-reset'];
-  if (remaining !== undefined && Number(remaining) <= 0 && reset !== undefined && Number.isFinite(Number(reset))) {
-    return Math.max(0, Number(reset) * 1000 - now);
-  }
-  return undefined;
-}
 
 /**
  * The one place that reads axios internals. Network errors, timeouts, 408, 409, 425, 429 and
@@ -42,7 +20,7 @@ export function classifyHttpError(err: unknown, upstream: 'ai' | 'braze'): Upstr
           retryable: true, cause: err,
         });
     }
-    const wait = retryAfterMs(err.response?.headers as Headers | undefined);
+    const wait = retryAfterMs(err.response?.headers as ResponseHeaders | undefined);
     if (status === 429 && isQuotaExhausted(err.response?.data)) {
       // OpenAI's answer when the account is out of credit: waiting does not help
       return new UpstreamError(upstream, 'UPSTREAM_QUOTA_EXCEEDED', `${upstream} answered HTTP 429: quota exceeded (check the plan and billing)`, { retryable: false, status, cause: err });

@@ -98,8 +98,12 @@ export async function pingRedis(redis: RedisClient, timeoutMs = 500): Promise<bo
   }
 }
 
-/** Warns when Redis may evict queue data (anything but noeviction loses jobs under memory pressure). */
+/**
+ * Warns when Redis may evict queue data (anything but noeviction loses jobs under memory
+ * pressure). Runs once connected: a cluster knows its nodes only then.
+ */
 export async function checkEvictionPolicy(redis: RedisClient, log: Logger): Promise<void> {
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   try {
     const node = redis instanceof Cluster ? redis.nodes('master')[0] : redis;
     if (!node) return;

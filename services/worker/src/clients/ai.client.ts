@@ -1,5 +1,4 @@
-import type { AxiosResponseHeaders, RawAxiosResponseHeaders } from 'axios';
-import { UpstreamError, classifyHttpError } from '@bridge/shared';
+import { UpstreamError, aiPauseFromHeaders, classifyHttpError } from '@bridge/shared';
 import { z } from 'zod';
 import type { WorkerConfig } from '../config';
 import { createHttpClient } from './http-agent';
@@ -27,34 +26,6 @@ export interface AiObservation {
   completionTokens?: number;
   /** set when the provider's rate-limit headers say its budget is (nearly) spent: wait this long */
   pauseMs?: number;
-}
-
-/** OpenAI-style durations: "1s", "6m0s", "20ms", "1h2m3.5s". */
-export function parseResetDuration(value: unknown): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  let ms = 0;
-  let matched = false;
-  for (const [, n, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    matched = true;
-    ms += Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
-  }
-  return matched ? ms : undefined;
-}
-
-/**
- * How long to hold the AI queue from OpenAI-style headers (x-ratelimit-remaining-requests /
- * -tokens and their -reset-): when no request is left, or fewer tokens than the floor.
- */
-export function aiPauseFromHeaders(headers: RawAxiosResponseHeaders | AxiosResponseHeaders | undefined, tokenFloor: number): number | undefined {
-  if (!headers) return undefined;
-  const waits: number[] = [];
-  const requests = headers['x-ratelimit-remaining-requests'];
-  if (requests !== undefined && Number(requests) <= 0) waits.push(parseResetDuration(headers['x-ratelimit-reset-requests']) ?? 1_000);
-  const tokens = headers['x-ratelimit-remaining-tokens'];
-  if (tokens !== undefined && Number(tokens) < tokenFloor) waits.push(parseResetDuration(headers['x-ratelimit-reset-tokens']) ?? 1_000);
-  return waits.length ? Math.max(...waits) : undefined;
 }
 
 /** OpenAI-compatible chat completions, not streamed. One request, no retries of its own. */

@@ -1,5 +1,4 @@
-import type { AxiosResponseHeaders, RawAxiosResponseHeaders } from 'axios';
-import { UpstreamError, classifyHttpError, type Recipient } from '@bridge/shared';
+import { UpstreamError, classifyHttpError, readBrazeRateLimit, type RateLimitPool, type Recipient, type ResponseHeaders } from '@bridge/shared';
 import type { WorkerConfig } from '../config';
 import { createHttpClient } from './http-agent';
 
@@ -8,7 +7,7 @@ export interface BrazeObservation {
   seconds: number;
   recipients: number;
   /** X-RateLimit-Remaining / X-RateLimit-Reset of the workspace's hourly REST pool, when sent */
-  rateLimit?: { remaining: number; resetAtMs: number };
+  rateLimit?: RateLimitPool;
 }
 
 export interface ReplyItem {
@@ -21,15 +20,6 @@ interface TriggerResponse {
   notice?: unknown;
   errors?: unknown;
   dispatch_id?: unknown;
-}
-
-/** Braze's pool headers (lowercase on HTTP/2, any case on HTTP/1.1; axios lowercases them). */
-export function readBrazeRateLimit(headers: RawAxiosResponseHeaders | AxiosResponseHeaders | undefined): BrazeObservation['rateLimit'] {
-  const remaining = Number(headers?.['x-ratelimit-remaining']);
-  const reset = Number(headers?.['x-ratelimit-reset']);
-  return Number.isFinite(remaining) && Number.isFinite(reset) && headers?.['x-ratelimit-remaining'] !== undefined
-    ? { remaining, resetAtMs: reset * 1000 }
-    : undefined;
 }
 
 /**
@@ -52,7 +42,7 @@ export function createBrazeClient(config: WorkerConfig['braze'], observe: (o: Br
         observe({ status: String(res.status), seconds: seconds(), recipients: items.length, rateLimit: readBrazeRateLimit(res.headers) });
       } catch (err) {
         const e = classifyHttpError(err, 'braze');
-        const headers = (err as { response?: { headers?: RawAxiosResponseHeaders } }).response?.headers;
+        const headers = (err as { response?: { headers?: ResponseHeaders } }).response?.headers;
         observe({ status: e.status ? String(e.status) : e.code, seconds: seconds(), recipients: items.length, rateLimit: readBrazeRateLimit(headers) });
         throw e;
       }

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import { GenerateReplyJob, JOB, sendJobIdFor, type Logger, type SendReplyJob } from '@bridge/shared';
-import type { AiClient } from '../clients/ai.client';
+import type { AiClient, ChatMessage } from '../clients/ai.client';
 import { buildMessages, userContent } from '../domain/build-messages';
 import type { ConversationHistory } from '../domain/conversation-history';
 import type { ConversationOrder } from '../domain/conversation-order';
@@ -31,6 +31,13 @@ export function createGenerateReplyProcessor(deps: GenerateDeps) {
     return deps.sendQueue.add(JOB.send, send, { jobId: sendJobIdFor(job.id!) });
   };
 
+  const askAi = async (conversationId: string, jobId: string, data: GenerateReplyJob, history: ChatMessage[]) => {
+    const user = userContent(data);
+    const { content } = await deps.ai.complete(buildMessages(deps.systemPrompt, history, user));
+    await deps.history.recordTurn(conversationId, jobId, user, content);
+    return content;
+  };
+
   const process = async (job: Job, token?: string) => {
     const data = parseJobData(GenerateReplyJob, job.data);
     await deps.order.waitForTurn(job, token, data.conversation);
@@ -41,18 +48,9 @@ export function createGenerateReplyProcessor(deps: GenerateDeps) {
     }
     const conversationId = data.conversation.id;
     const prepared = await deps.history.prepare(conversationId, job.id!);
-    let reply: string;
-    if (prepared.reply !== null) {
-      reply = prepared.reply;
-    } else {
-      const user = userContent(data);
-      const completion = await deps.ai.complete(buildMessages(deps.systemPrompt, prepared.history, user));
-      reply = completion.content;
-      await deps.history.recordTurn(conversationId, job.id!, user, reply);
-    }
-    const reused = prepared.reply !== null;
+    const reply = prepared.reply ?? await askAi(conversationId, job.id!, data, prepared.history);
     await enqueueSend(job, data, reply, 'ai');
-    return { route: 'ai', replyChars: reply.length, reusedReply: reused };
+    return { route: 'ai', replyChars: reply.length, reusedReply: prepared.reply !== null };
   };
 
   /** The AI failed for good: send the fallback if there is one, else pass the turn on. */
