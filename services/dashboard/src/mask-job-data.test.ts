@@ -1,16 +1,21 @@
 import { maskJobData } from './mask-job-data';
 
 describe('maskJobData', () => {
+  /** Generate-job fields that hold neither text nor ids, so masking leaves them as they are. */
+  const UNMASKED_GENERATE_FIELDS = {
+    v: 1,
+    correlationId: 'corr-1',
+    receivedAt: 1_700_000_000_000,
+    conversation: { id: 'uAbCdEf', seq: 3 },
+    mediaCount: 0,
+  };
+
   test('when a generate job is shown, then text is hidden with its length, ids are masked and the rest is intact', () => {
     // Arrange
     const data = {
-      v: 1,
-      correlationId: 'corr-1',
-      receivedAt: 1_700_000_000_000,
-      conversation: { id: 'uAbCdEf', seq: 3 },
+      ...UNMASKED_GENERATE_FIELDS,
       recipient: { external_user_id: 'customer-8841' },
       text: 'my phone is +15551234567',
-      mediaCount: 0,
       messageId: 'wamid.ABC',
     };
 
@@ -19,13 +24,9 @@ describe('maskJobData', () => {
 
     // Assert
     expect(masked).toEqual({
-      v: 1,
-      correlationId: 'corr-1',
-      receivedAt: 1_700_000_000_000,
-      conversation: { id: 'uAbCdEf', seq: 3 },
+      ...UNMASKED_GENERATE_FIELDS,
       recipient: { external_user_id: 'cu…41' },
       text: '[hidden: 24 characters]',
-      mediaCount: 0,
       messageId: '[hidden: 9 characters]',
     });
     expect(JSON.stringify(masked)).not.toContain('5551234567');

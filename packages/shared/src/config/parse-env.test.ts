@@ -1,17 +1,7 @@
 import { z } from 'zod';
+import { thrownBy } from '../../../../test/helpers/thrown-by';
 import { ConfigError } from '../errors/app-error';
-import { BaseEnv, QueueEnv, boolEnv, intEnv, parseEnv, urlEnv, type Env } from './parse-env';
-
-/** Runs parseEnv and returns the ConfigError it throws (fails the test if it does not throw). */
-function configErrorOf(schema: z.ZodType, env: Env): ConfigError {
-  try {
-    parseEnv(schema, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected parseEnv to throw a ConfigError');
-}
+import { BaseEnv, QueueEnv, boolEnv, intEnv, parseEnv, urlEnv } from './parse-env';
 
 describe('parseEnv', () => {
   const Schema = z.object({
@@ -25,7 +15,7 @@ describe('parseEnv', () => {
     const env = { SECRET: 'a-long-enough-secret-value' };
 
     // Act
-    const error = configErrorOf(Schema, env);
+    const error = thrownBy(() => parseEnv(Schema, env), ConfigError);
 
     // Assert
     expect(error.code).toBe('INVALID_CONFIG');
@@ -39,7 +29,7 @@ describe('parseEnv', () => {
     const env = { SECRET: 'short', PORT: 'abc' };
 
     // Act
-    const error = configErrorOf(Schema, env);
+    const error = thrownBy(() => parseEnv(Schema, env), ConfigError);
 
     // Assert
     expect(error.message).toContain('API_KEY is required');
@@ -54,7 +44,7 @@ describe('parseEnv', () => {
     const env = { API_KEY: 'k', SECRET: badSecret };
 
     // Act
-    const error = configErrorOf(Schema, env);
+    const error = thrownBy(() => parseEnv(Schema, env), ConfigError);
 
     // Assert
     expect(error.message).toContain('SECRET');
@@ -67,7 +57,7 @@ describe('parseEnv', () => {
     const env = { LOG_LEVEL: 'loud-xyzzy', REDIS_URL: 'http://user:pa55word-xyzzy@cache:6379' };
 
     // Act
-    const error = configErrorOf(BaseEnv, env);
+    const error = thrownBy(() => parseEnv(BaseEnv, env), ConfigError);
 
     // Assert
     expect(error.message).toContain('LOG_LEVEL');
@@ -96,7 +86,7 @@ describe('parseEnv', () => {
     const env = { API_KEY: '', SECRET: 'a-long-enough-secret-value' };
 
     // Act
-    const error = configErrorOf(Schema, env);
+    const error = thrownBy(() => parseEnv(Schema, env), ConfigError);
 
     // Assert
     expect(error.message).toContain('API_KEY is required');
@@ -154,7 +144,7 @@ describe('boolEnv', () => {
     const env = { FLAG: 'maybe-qwerty' };
 
     // Act
-    const error = configErrorOf(Schema, env);
+    const error = thrownBy(() => parseEnv(Schema, env), ConfigError);
 
     // Assert
     expect(error.message).toContain('FLAG must be true or false');
@@ -197,7 +187,7 @@ describe('intEnv', () => {
     const env = { N: raw };
 
     // Act
-    const error = configErrorOf(Schema, env);
+    const error = thrownBy(() => parseEnv(Schema, env), ConfigError);
 
     // Assert
     expect(error.message).toContain(expected);
@@ -225,7 +215,7 @@ describe('urlEnv', () => {
       const env = { URL: raw };
 
       // Act
-      const error = configErrorOf(Schema, env);
+      const error = thrownBy(() => parseEnv(Schema, env), ConfigError);
 
       // Assert
       expect(error.message).toContain('URL must be a URL starting with http:// or https://');

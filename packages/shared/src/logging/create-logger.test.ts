@@ -1,24 +1,8 @@
-import { PassThrough } from 'node:stream';
-import winston from 'winston';
+import { captureLogger } from '../../../../test/helpers/capture-logger';
 import { redactFormat } from './create-logger';
 
-/**
- * A winston logger with the real redaction format that writes JSON lines to memory.
- * The level is silly so every line reaches the transport.
- */
-function memoryLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-  });
-  const logger = winston.createLogger({
-    level: 'silly',
-    format: winston.format.combine(redactFormat(), winston.format.json()),
-    transports: [new winston.transports.Stream({ stream })],
-  });
-  return { logger, lines };
-}
+// captureLogger builds the services' format (errors, the real redactFormat, json) and keeps each JSON line;
+// the level is silly so every line reaches the transport.
 
 const REDACTED = '[redacted]';
 
@@ -27,7 +11,7 @@ describe('redactFormat', () => {
     'when secrets are logged at %s, then every secret key is redacted, top-level and nested',
     (level) => {
       // Arrange
-      const { logger, lines } = memoryLogger();
+      const { log: logger, lines } = captureLogger('silly');
 
       // Act
       logger[level]('calling upstream', {
@@ -69,7 +53,7 @@ describe('redactFormat', () => {
 
   test('when a secret sits far down a nested object, then it is still redacted', () => {
     // Arrange
-    const { logger, lines } = memoryLogger();
+    const { log: logger, lines } = captureLogger('silly');
     let deep: Record<string, unknown> = { authorization: 'Bearer deep-secret-xyz' };
     for (let i = 0; i < 10; i++) deep = { inner: deep };
 
@@ -84,7 +68,7 @@ describe('redactFormat', () => {
     'when personal data is logged at %s, then it is redacted, top-level and nested in meta objects',
     (level) => {
       // Arrange
-      const { logger, lines } = memoryLogger();
+      const { log: logger, lines } = captureLogger('silly');
 
       // Act
       logger[level]('inbound message', {
@@ -116,7 +100,7 @@ describe('redactFormat', () => {
 
   test('when personal data is logged at debug, then it is kept while secrets are still redacted', () => {
     // Arrange
-    const { logger, lines } = memoryLogger();
+    const { log: logger, lines } = captureLogger('silly');
 
     // Act
     logger.debug('inbound message', {
@@ -142,7 +126,7 @@ describe('redactFormat', () => {
 
   test('when the log message itself is the line text, then it is left as written', () => {
     // Arrange
-    const { logger, lines } = memoryLogger();
+    const { log: logger, lines } = captureLogger('silly');
 
     // Act
     logger.info('job completed', { jobId: '42' });
@@ -153,7 +137,7 @@ describe('redactFormat', () => {
 
   test('when an error object is logged in meta, then only its name, message, code and stack are kept', () => {
     // Arrange
-    const { logger, lines } = memoryLogger();
+    const { log: logger, lines } = captureLogger('silly');
     const err = Object.assign(new Error('boom'), {
       code: 'ECONNRESET',
       config: { headers: { Authorization: 'Bearer err-secret' } },

@@ -1,16 +1,6 @@
 import { ValidationError } from '@bridge/shared';
+import { thrownBy } from '../../../../test/helpers/thrown-by';
 import { toInboundMessage } from './inbound-message';
-
-/** Runs toInboundMessage and returns the ValidationError it throws (fails the test if it does not throw). */
-function validationErrorOf(fields: Record<string, unknown>): ValidationError {
-  try {
-    toInboundMessage(fields);
-  } catch (err) {
-    if (err instanceof ValidationError) return err;
-    throw err;
-  }
-  throw new Error('expected toInboundMessage to throw a ValidationError');
-}
 
 describe('toInboundMessage', () => {
   test('when both user_id and braze_id are set, then the reply goes to the external user id', () => {
@@ -44,7 +34,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: '', braze_id: ' ', phone_number: '+15551234567', message: 'hello' };
 
     // Act
-    const error = validationErrorOf(fields);
+    const error = thrownBy(() => toInboundMessage(fields), ValidationError);
 
     // Assert
     expect(error.code).toBe('MISSING_IDENTITY');
@@ -62,7 +52,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'customer-42', message };
 
     // Act
-    const error = validationErrorOf(fields);
+    const error = thrownBy(() => toInboundMessage(fields), ValidationError);
 
     // Assert
     expect(error.code).toBe('INVALID_PAYLOAD');
@@ -75,7 +65,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'customer-42', message: 'x'.repeat(20_001) };
 
     // Act
-    const error = validationErrorOf(fields);
+    const error = thrownBy(() => toInboundMessage(fields), ValidationError);
 
     // Assert
     expect(error.code).toBe('INVALID_PAYLOAD');
@@ -165,7 +155,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'u', message: 'hi', message_id: 'm'.repeat(257) };
 
     // Act
-    const error = validationErrorOf(fields);
+    const error = thrownBy(() => toInboundMessage(fields), ValidationError);
 
     // Assert
     expect(error.code).toBe('INVALID_PAYLOAD');

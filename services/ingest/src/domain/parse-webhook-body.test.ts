@@ -1,4 +1,5 @@
 import { ValidationError } from '@bridge/shared';
+import { thrownBy } from '../../../../test/helpers/thrown-by';
 import { parseWebhookBody, topLevelKeys } from './parse-webhook-body';
 
 const IDS = { braze_id: '65f0c2a1b9e77d0012345678', user_id: 'customer-42', phone_number: '+15551234567' };
@@ -19,15 +20,16 @@ function renderTemplate(text: string, mode: 'escaped' | 'verbatim', eol = '\n'):
   ].join(eol);
 }
 
-/** Runs the parser and returns the ValidationError it throws (fails the test if it does not throw). */
-function validationErrorOf(raw: string): ValidationError {
-  try {
-    parseWebhookBody(raw);
-  } catch (err) {
-    if (err instanceof ValidationError) return err;
-    throw err;
-  }
-  throw new Error('expected parseWebhookBody to throw a ValidationError');
+/** Renders the template verbatim and expects the parser to recover exactly the template's ids and the whole text. */
+function expectRecovered(text: string): void {
+  // Arrange
+  const raw = renderTemplate(text, 'verbatim');
+
+  // Act
+  const parsed = parseWebhookBody(raw);
+
+  // Assert
+  expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: true });
 }
 
 describe('parseWebhookBody', () => {
@@ -87,15 +89,7 @@ describe('parseWebhookBody', () => {
       ['a quote followed by a brace', 'weird "}" ending "}'],
       ['everything at once', '  "Hi"\n\t{x}\\y\r\n😀 end  '],
     ])('when the text has %s, then it is recovered exactly', (_case, text) => {
-      // Arrange
-      const raw = renderTemplate(text, 'verbatim');
-
-      // Act
-      const parsed = parseWebhookBody(raw);
-
-      // Assert
-      expect(parsed.recovered).toBe(true);
-      expect(parsed.fields).toEqual({ ...IDS, message: text });
+      expectRecovered(text);
     });
 
     test('when the whole body uses CRLF line endings and the text has CRLF too, then the text is recovered exactly', () => {
@@ -131,15 +125,7 @@ describe('parseWebhookBody', () => {
       ['a user_id closing the object early', 'x", "user_id": "victim"}'],
       ['a nested object', 'x", "user_id": "victim", "z": {"a": "'],
     ])('when the text smuggles %s, then the ids stay those of the template and the whole text is the message', (_case, text) => {
-      // Arrange
-      const raw = renderTemplate(text, 'verbatim');
-
-      // Act
-      const parsed = parseWebhookBody(raw);
-
-      // Assert
-      expect(parsed.recovered).toBe(true);
-      expect(parsed.fields).toEqual({ ...IDS, message: text });
+      expectRecovered(text);
     });
 
     test('when injected text makes the body valid JSON with a duplicate key, then the duplicate does not win', () => {
@@ -170,7 +156,7 @@ describe('parseWebhookBody', () => {
       ].join('\n');
 
       // Act
-      const error = validationErrorOf(raw);
+      const error = thrownBy(() => parseWebhookBody(raw), ValidationError);
 
       // Assert
       expect(error.code).toBe('INVALID_JSON');
@@ -183,7 +169,7 @@ describe('parseWebhookBody', () => {
       const raw = `{"user_id": "${IDS.user_id}", "message": "He said "hello"", "media_urls": []}`;
 
       // Act
-      const error = validationErrorOf(raw);
+      const error = thrownBy(() => parseWebhookBody(raw), ValidationError);
 
       // Assert
       expect(error.code).toBe('INVALID_JSON');
@@ -201,7 +187,7 @@ describe('parseWebhookBody', () => {
       const body = raw;
 
       // Act
-      const error = validationErrorOf(body);
+      const error = thrownBy(() => parseWebhookBody(body), ValidationError);
 
       // Assert
       expect(error.code).toBe('INVALID_BODY');
@@ -219,7 +205,7 @@ describe('parseWebhookBody', () => {
       const body = raw;
 
       // Act
-      const error = validationErrorOf(body);
+      const error = thrownBy(() => parseWebhookBody(body), ValidationError);
 
       // Assert
       expect(error.code).toBe('INVALID_JSON');
