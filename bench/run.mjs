@@ -33,16 +33,17 @@ const FULL = {
   footprint: { n: 10_000 },
   retention: { users: 1_000, batches: 5, keep: 1_000 },
 };
+/** --quick: overrides of FULL, merged per scenario */
 const QUICK = {
-  ingest: { rounds: 1, warmupSeconds: 1, seconds: 3, connections: 32 },
-  pipeline: { rounds: 1, n: 300, concurrency: 20 },
-  scaleOut: { n: 60, concurrency: 5, aiLatencyMs: 250 },
-  rateLimit: { n: 50, max: 20, durationMs: 1_000, workers: 2, aiLatencyMs: 0 },
-  lowLoad: { messages: 5, spacingMs: 200, warmup: 1 },
+  ingest: { rounds: 1, warmupSeconds: 1, seconds: 3 },
+  pipeline: { rounds: 1, n: 300 },
+  scaleOut: { n: 60 },
+  rateLimit: { n: 50 },
+  lowLoad: { messages: 5, warmup: 1 },
   footprint: { n: 1_000 },
   retention: { users: 200, batches: 3, keep: 100 },
 };
-const cfg = quick ? QUICK : FULL;
+const cfg = quick ? Object.fromEntries(Object.entries(FULL).map(([name, c]) => [name, { ...c, ...QUICK[name] }])) : FULL;
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;

@@ -2,13 +2,12 @@
 // (one line each) for what stands behind them. Nothing here asserts: goals are only reported.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
 import { PREFIX, median, percentile, poll, sleep } from './lib/env.mjs';
 import { QUEUES, backlogRun, completedCounts } from './lib/backlog.mjs';
 import * as f from './lib/format.mjs';
 import { hammer, postWebhook, preload, userIdOf, webhookBody } from './lib/load.mjs';
-import { cpuOf, startIngest, startRedis, startWorker } from './lib/procs.mjs';
-import { startUpstreams } from './lib/upstreams.mjs';
+import { cpuOf, startIngest, startRedis } from './lib/procs.mjs';
+import { withStack } from './lib/stack.mjs';
 
 /** Preload answers other than 202 (each was sent again, as Braze would), for the log line. */
 const oddAnswers = (r) => {
@@ -42,8 +41,8 @@ export async function ingest(cfg, log) {
   // rounds alternate minimal, ours: each ratio compares neighbours, and the median ratio is reported
   const med = (kind, pick) => median(runs[kind].map(pick));
   const tp = median(runs.ours.map((r, i) => r.rps / runs.minimal[i].rps));
-  const [ours, minimal] = [{ rps: med('ours', (r) => r.rps), p50: med('ours', (r) => r.p50), p99: med('ours', (r) => r.p99), cpu: med('ours', (r) => r.cpuMs.target), redis: med('ours', (r) => r.cpuMs.redis) },
-    { rps: med('minimal', (r) => r.rps), p50: med('minimal', (r) => r.p50), p99: med('minimal', (r) => r.p99), cpu: med('minimal', (r) => r.cpuMs.target), redis: med('minimal', (r) => r.cpuMs.redis) }];
+  const summary = (kind) => ({ rps: med(kind, (r) => r.rps), p50: med(kind, (r) => r.p50), p99: med(kind, (r) => r.p99), cpu: med(kind, (r) => r.cpuMs.target), redis: med(kind, (r) => r.cpuMs.redis) });
+  const [ours, minimal] = [summary('ours'), summary('minimal')];
   const bare = runs.bare[0];
   const maxP99 = Math.max(...runs.ours.map((r) => r.p99));
   return {
@@ -124,7 +123,7 @@ export async function scaleOut(cfg, log) {
  * limiter key is created (INCR, PEXPIRE duration) by the first job moved to active after the
  * previous key expired, so a window opens at such a job and lasts `duration`.
  */
-export function windowCounts(times, duration) {
+function windowCounts(times, duration) {
   const t = [...times].sort((a, b) => a - b);
   let sliding = 0;
   for (let i = 0, j = 0; i < t.length; i += 1) {
@@ -137,7 +136,7 @@ export function windowCounts(times, duration) {
     if (!starts.length || x - starts[starts.length - 1] >= duration) { windows.push(0); starts.push(x); }
     windows[windows.length - 1] += 1;
   }
-  return { sliding, fixed: Math.max(0, ...windows), windows, starts };
+  return { sliding, windows, starts };
 }
 
 async function rateLimitRun({ n, max, durationMs, workers, aiLatencyMs }, tag) {
@@ -177,14 +176,10 @@ export async function rateLimit(cfg, log) {
 /** Webhook→Braze latency of single messages at low load (batching waits for company here). */
 async function lowLoad(system, cfg, workerEnv = {}) {
   const { messages, spacingMs, warmup } = cfg.lowLoad;
-  const redis = await startRedis();
-  const up = await startUpstreams();
-  const procs = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  try {
-    const ingestProc = await startIngest(system === 'ours' ? 'ours' : 'minimal', redis.url);
-    procs.push(ingestProc);
-    procs.push(await startWorker(system === 'ours' ? 'ours' : 'minimal', { redisUrl: redis.url, aiBaseUrl: up.aiBaseUrl, brazeEndpoint: up.brazeEndpoint, env: workerEnv }));
+  return withStack({}, async ({ up, spawnIngest, spawnWorker }) => {
+    const ingestProc = await spawnIngest(system);
+    await spawnWorker(system, workerEnv);
     const send = async (tag, count) => {
       const sent = [];
       const acks = [];
@@ -202,12 +197,7 @@ async function lowLoad(system, cfg, workerEnv = {}) {
     };
     await send('warm', warmup);
     return await send('low', messages);
-  } finally {
-    agent.destroy();
-    await Promise.all(procs.map((p) => p.stop(3_000)));
-    await up.close();
-    await redis.stop();
-  }
+  }).finally(() => agent.destroy());
 }
 
 export async function brazeLatency(cfg, log) {
@@ -235,7 +225,7 @@ export async function footprint(cfg, log) {
   const { n } = cfg.footprint;
   const results = {};
   for (const system of ['ours', 'baseline']) {
-    const r = await backlogRun({ system, n, tag: 'f', sampleMemory: true, chars: 100, timeoutMs: 300_000 });
+    const r = await backlogRun({ system, n, tag: 'f', sampleMemory: true, timeoutMs: 300_000 });
     results[system] = r;
     log(`footprint ${system.padEnd(8)} RSS at start ${f.mb(r.rssAtStart[0])}, peak ${f.mb(r.rss[0].sampledPeak)} (VmHWM ${f.mb(r.rss[0].hwm)}); Redis ${f.int(r.bytesPerMessage)} B per queued message; ${f.rate(r.rate)} through a ${f.int(n)} backlog; completed kept ${JSON.stringify(r.completed)}${oddAnswers(r)}`);
   }
@@ -300,15 +290,9 @@ async function keyBreakdown(client) {
 export async function retention(cfg, log, footprintResults) {
   const { users, batches, keep } = cfg.retention;
   const env = { JOB_KEEP_COMPLETED: String(keep) };
-  const redis = await startRedis();
-  const up = await startUpstreams();
-  const procs = [];
-  const connection = redis.client.duplicate();
-  const queues = QUEUES.map((name) => new Queue(name, { connection, prefix: PREFIX }));
-  try {
-    const ingestProc = await startIngest('ours', redis.url, env);
-    procs.push(ingestProc);
-    procs.push(await startWorker('ours', { redisUrl: redis.url, aiBaseUrl: up.aiBaseUrl, brazeEndpoint: up.brazeEndpoint, env }));
+  return withStack({ queueNames: QUEUES }, async ({ redis, up, queues, spawnIngest, spawnWorker }) => {
+    const ingestProc = await spawnIngest('ours', env);
+    await spawnWorker('ours', env);
     const series = [];
     for (let b = 0; b < batches; b += 1) {
       up.reset();
@@ -366,11 +350,5 @@ export async function retention(cfg, log, footprintResults) {
         `retention: per-message keys (${perMessageKinds.map((k) => `${k.kind} ${f.num(k.perMessage, 0)} B, ${ttlText(k)}`).join('; ')}) level off at ${f.mb(plateau)} at 100,000 messages a day once their TTLs have run`,
       ],
     };
-  } finally {
-    await Promise.all(procs.map((p) => p.stop(3_000)));
-    for (const q of queues) await q.close().catch(() => undefined);
-    connection.disconnect();
-    await up.close();
-    await redis.stop();
-  }
+  });
 }

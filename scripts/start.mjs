@@ -15,7 +15,7 @@ const label = (name) => (tty ? `\x1b[${COLORS[name] ?? 37}m${name.padEnd(9)}\x1b
 const say = (text) => process.stdout.write(`${label('start')} ${text}\n`);
 
 /** KEY=VALUE lines; # comments; optional quotes. The shell's own variables take precedence. */
-export function readEnvFile(file) {
+function readEnvFile(file) {
   const out = {};
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {

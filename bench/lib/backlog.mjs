@@ -2,11 +2,10 @@
 // queue is paused, then k worker processes started and the queue resumed; timed from the resume
 // until the stand-in Braze has a reply for every message.
 import { performance } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
 import { PREFIX } from './env.mjs';
 import { preload, webhookBody } from './load.mjs';
-import { cpuOf, rssOf, sampleRss, startIngest, startRedis, startWorker } from './procs.mjs';
-import { startUpstreams } from './upstreams.mjs';
+import { cpuOf, rssOf, sampleRss } from './procs.mjs';
+import { withStack } from './stack.mjs';
 
 export const QUEUES = ['reply-generate', 'reply-send'];
 
@@ -23,28 +22,19 @@ export async function completedCounts(redis) {
  * the resume), worker RSS and Redis bytes per stored message.
  */
 export async function backlogRun({
-  system, n, workers = 1, aiLatencyMs = 0, workerEnv = {}, ingestEnv = {}, tag = 'b',
-  chars = 100, sampleMemory = false, jobTimes = false, timeoutMs = 60_000 + n * 20,
+  system, n, workers = 1, aiLatencyMs = 0, workerEnv = {}, tag = 'b',
+  sampleMemory = false, jobTimes = false, timeoutMs = 60_000 + n * 20,
 }) {
-  const redis = await startRedis();
-  const up = await startUpstreams({ aiLatencyMs });
-  const connection = redis.client.duplicate();
-  const queue = new Queue('reply-generate', { connection, prefix: PREFIX });
-  const procs = [];
-  try {
+  return withStack({ aiLatencyMs, queueNames: ['reply-generate'] }, async ({ redis, up, queues: [queue], spawnIngest, spawnWorker }) => {
     await queue.pause();
     const memBefore = await redis.usedMemory();
-    const ingest = await startIngest(system === 'ours' ? 'ours' : 'minimal', redis.url, ingestEnv);
-    procs.push(ingest);
-    const loaded = await preload(ingest.url, n, (i) => webhookBody(tag, i, i, chars));
+    const ingest = await spawnIngest(system);
+    const loaded = await preload(ingest.url, n, (i) => webhookBody(tag, i));
     await ingest.stop();
     const memAfter = await redis.usedMemory();
     if (loaded.ok !== n) throw new Error(`only ${loaded.ok} of ${n} webhooks were accepted: ${JSON.stringify(loaded.statuses)} (log: ${ingest.logFile})`);
 
-    const started = await Promise.all(Array.from({ length: workers }, () => startWorker(system === 'ours' ? 'ours' : 'minimal', {
-      redisUrl: redis.url, aiBaseUrl: up.aiBaseUrl, brazeEndpoint: up.brazeEndpoint, env: workerEnv,
-    })));
-    procs.push(...started);
+    const started = await Promise.all(Array.from({ length: workers }, () => spawnWorker(system, workerEnv)));
     const rssAtStart = started.map((w) => rssOf(w.pid).rss);
     const sampler = sampleMemory ? sampleRss(started.map((w) => w.pid)) : undefined;
 
@@ -67,7 +57,6 @@ export async function backlogRun({
       delivered: up.braze.arrivals.size,
       seconds,
       rate: up.braze.arrivals.size / seconds,
-      preloadRate: loaded.ok / loaded.seconds,
       preloadStatuses: loaded.statuses,
       brazeRequests: up.braze.requests,
       brazeRecipients: up.braze.recipients,
@@ -78,7 +67,6 @@ export async function backlogRun({
       cpu,
       rssAtStart,
       rss,
-      logs: started.map((w) => w.logFile),
     };
     await Promise.all(started.map((w) => w.stop()));
     result.completed = await completedCounts(redis);
@@ -92,11 +80,5 @@ export async function backlogRun({
         .map(([id]) => Number(id.split('-')[0]));
     }
     return result;
-  } finally {
-    await Promise.all(procs.map((p) => p.stop(3_000)));
-    await queue.close().catch(() => undefined);
-    connection.disconnect();
-    await up.close();
-    await redis.stop();
-  }
+  });
 }

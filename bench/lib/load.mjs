@@ -7,18 +7,18 @@ import { WEBHOOK_PATH, WEBHOOK_SECRET } from './env.mjs';
 const SAMPLE = 'Hi, my order has not arrived yet and the tracking page shows no update since Monday. Can you check it for me please?';
 
 /** A WhatsApp text of exactly `chars` characters, different per message. */
-export function messageText(i, chars = 100) {
+function messageText(i, chars = 100) {
   const head = `#${i} `;
   return (head + SAMPLE.repeat(Math.ceil(chars / SAMPLE.length) + 1)).slice(0, chars);
 }
 
 /** The webhook body of the README's Braze template, for user `user` of run `tag`. */
-export function webhookBody(tag, user, i = user, chars = 100) {
+export function webhookBody(tag, user, i = user) {
   return JSON.stringify({
     braze_id: `bz-${tag}-${user}`,
     user_id: `user-${tag}-${user}`,
     phone_number: `+1555${String(user).padStart(7, '0')}`,
-    message: messageText(i, chars),
+    message: messageText(i),
   });
 }
 export const userIdOf = (tag, user) => `user-${tag}-${user}`;

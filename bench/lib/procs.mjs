@@ -65,13 +65,15 @@ function waitIpcReady(proc, timeoutMs = 20_000) {
   });
 }
 
+const MINIMAL_INGEST = path.join(BENCH_DIR, 'baselines/ingest-minimal.mjs');
 const INGEST_SCRIPTS = {
   ours: path.join(ROOT, 'services/ingest/dist/main.js'),
-  minimal: path.join(BENCH_DIR, 'baselines/ingest-minimal.mjs'),
+  minimal: MINIMAL_INGEST,
+  baseline: MINIMAL_INGEST,
   bare: path.join(BENCH_DIR, 'baselines/ingest-bare.mjs'),
 };
 
-/** kind: ours | minimal | bare. Resolves once it can store webhooks (ours: GET /readyz, Redis answers; baselines: /healthz). */
+/** kind: ours | minimal (or baseline, the same) | bare. Resolves once it can store webhooks (ours: GET /readyz, Redis answers; baselines: /healthz). */
 export async function startIngest(kind, redisUrl, extraEnv = {}) {
   const port = await freePort();
   const proc = spawnNode(`ingest-${kind}`, INGEST_SCRIPTS[kind], {
@@ -87,7 +89,7 @@ export async function startIngest(kind, redisUrl, extraEnv = {}) {
   return { ...proc, url, port };
 }
 
-/** kind: ours | minimal. Resolves once the worker is consuming (ours: /readyz; minimal: IPC). */
+/** kind: ours, or anything else for the minimal worker (minimal, baseline). Resolves once the worker is consuming (ours: /readyz; minimal: IPC). */
 export async function startWorker(kind, { redisUrl, aiBaseUrl, brazeEndpoint, env = {} }) {
   const port = await freePort();
   const common = {

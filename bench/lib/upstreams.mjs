@@ -27,15 +27,15 @@ function listen(server) {
 }
 
 /** The id a recipient is known by in the bench: its external_user_id, else its braze_id. */
-export const recipientId = (r) => r?.external_user_id ?? r?.braze_id;
+const recipientId = (r) => r?.external_user_id ?? r?.braze_id;
 
 /**
  * aiLatencyMs: how long the AI takes per request. Records ai.times (performance.now() at each
  * AI request), braze.requests, and braze.arrivals (recipient id -> first arrival time).
  */
 export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
-  const ai = { times: [], errors: 0 };
-  const braze = { requests: 0, recipients: 0, duplicates: 0, arrivals: new Map(), lastAt: 0, waiters: [] };
+  const ai = { times: [] };
+  const braze = { requests: 0, recipients: 0, duplicates: 0, arrivals: new Map(), waiters: [] };
 
   const aiServer = createServer(async (req, res) => {
     ai.times.push(performance.now());
@@ -43,7 +43,6 @@ export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
     try {
       body = JSON.parse(await readBody(req));
     } catch {
-      ai.errors += 1;
       return sendJson(res, 400, { error: { message: 'bad JSON' } });
     }
     const user = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -74,7 +73,6 @@ export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
       if (braze.arrivals.has(id)) braze.duplicates += 1;
       else braze.arrivals.set(id, now);
     }
-    braze.lastAt = now;
     sendJson(res, 201, { dispatch_id: `bench-${randomUUID()}`, message: 'success' });
     braze.waiters = braze.waiters.filter((w) => (braze.arrivals.size >= w.n ? (clearTimeout(w.timer), w.resolve(true), false) : true));
   });
@@ -97,8 +95,7 @@ export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
     },
     reset() {
       ai.times = [];
-      ai.errors = 0;
-      Object.assign(braze, { requests: 0, recipients: 0, duplicates: 0, arrivals: new Map(), lastAt: 0 });
+      Object.assign(braze, { requests: 0, recipients: 0, duplicates: 0, arrivals: new Map() });
     },
     close: () => Promise.all([close(aiServer), close(brazeServer)]),
   };
