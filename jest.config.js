@@ -30,8 +30,7 @@ module.exports = {
       transform,
       moduleNameMapper,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'],
-      globalSetup: '<rootDir>/test/global-setup.js',
-      globalTeardown: '<rootDir>/test/global-teardown.js',
+      // no globalSetup: every e2e test starts its own Redis (test/helpers/bridge-processes.ts)
     },
   ],
 };

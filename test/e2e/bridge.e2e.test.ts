@@ -1,9 +1,9 @@
 import { Redis as RedisClient } from 'ioredis';
 import { freePort, startRedisCluster, startRedisServer } from '../helpers/redis-server';
 import { useBridgeProcesses } from '../helpers/bridge-processes';
-import { brazeOk, echoAi, startStandIn, type StandIn } from '../helpers/stand-in-server';
-import { eventually, startService, type ServiceProcess } from '../helpers/service-process';
-import { WEBHOOK_SECRET, uniquePrefix, workerEnv } from '../helpers/test-env';
+import { echoAi, replyText } from '../helpers/stand-in-server';
+import { eventually, startService } from '../helpers/service-process';
+import { WEBHOOK_SECRET } from '../helpers/test-env';
 import { buildWebhookBody } from '../helpers/webhook';
 
 /** The built services as processes against their own redis-server and stand-in upstreams. */
@@ -79,61 +79,48 @@ describe('the built services, end to end', () => {
     const after = await postWebhook(ingest, buildWebhookBody({ message: 'after outage' }));
     expect(after.status).toBe(202);
     await b.braze.waitForRequests(1);
-    expect(b.braze.requests[0]!.body.recipients[0].trigger_properties.external_system_msg_body).toBe('echo: after outage');
+    expect(replyText(b.braze.requests[0]!.body)).toBe('echo: after outage');
     await eventually(async () => (await worker.get('/readyz')).status === 200, 15_000, 'worker ready again');
   });
 });
 
 describe('Redis over TLS with a password (rediss://)', () => {
+  const password = 'p@ss word/1';
+  const b = useBridgeProcesses({
+    startRedis: () => startRedisServer({ tls: true, password }),
+    env: (redis) => ({ NODE_EXTRA_CA_CERTS: redis.caFile! }), // the services trust the test CA
+  });
+
   test('when REDIS_URL is rediss:// with a password, then the services connect and a webhook is answered end to end', async () => {
-    const redis = await startRedisServer({ tls: true, password: 'p@ss word/1' });
-    const ai = await startStandIn(echoAi);
-    const braze = await startStandIn(brazeOk);
-    const env = { ...workerEnv(uniquePrefix(), `${ai.url}/v1`, braze.url), REDIS_URL: redis.url, NODE_EXTRA_CA_CERTS: redis.caFile!, WEBHOOK_SECRET };
-    const services = [await startService('ingest', await freePort(), env), await startService('worker', await freePort(), env)];
-    try {
-      expect(redis.url).toMatch(/^rediss:\/\//);
-      const res = await fetch(`http://127.0.0.1:${services[0]!.port}/webhooks/braze/whatsapp`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': WEBHOOK_SECRET }, body: JSON.stringify(buildWebhookBody({ message: 'over tls' })),
-      });
-      expect(res.status).toBe(202);
-      await braze.waitForRequests(1);
-      expect(braze.requests[0]!.body.recipients[0].trigger_properties.external_system_msg_body).toBe('echo: over tls');
-      expect(services.map((s) => s.output()).join('')).not.toContain('p@ss word/1');
-    } finally {
-      await Promise.all(services.map((s) => s.stop('SIGKILL')));
-      await Promise.all([ai.close(), braze.close(), redis.stop('SIGKILL')]);
-    }
+    expect(b.redis.url).toMatch(/^rediss:\/\//);
+    const services = [await b.start('ingest'), await b.start('worker')];
+
+    await b.postAccepted(services[0]!, buildWebhookBody({ message: 'over tls' }));
+    await b.braze.waitForRequests(1);
+    expect(replyText(b.braze.requests[0]!.body)).toBe('echo: over tls');
+    const output = services.map((s) => s.output()).join('');
+    expect(output).not.toContain(password);
+    expect(output).not.toContain(encodeURIComponent(password)); // as it stands in REDIS_URL
   });
 });
 
 describe('Redis Cluster', () => {
+  const b = useBridgeProcesses({ startRedis: startRedisCluster, env: { REDIS_CLUSTER: 'true' }, prefix: '{bridge}' });
+
   test('when REDIS_CLUSTER=true with a hash-tag prefix, then a webhook is answered end to end across a three-node cluster, and an evicting policy is warned about', async () => {
-    const cluster = await startRedisCluster();
-    for (const node of cluster.nodes) {
+    // before the services start: they check the policy at start-up
+    for (const node of b.redis.nodes) {
       const c = new RedisClient(node.url);
       await c.config('SET', 'maxmemory-policy', 'allkeys-lru');
       c.disconnect();
     }
-    const ai = await startStandIn(echoAi);
-    const braze = await startStandIn(brazeOk);
-    const env = { ...workerEnv('{bridge}', `${ai.url}/v1`, braze.url), REDIS_URL: cluster.url, REDIS_CLUSTER: 'true', WEBHOOK_SECRET, LOG_LEVEL: 'warn' };
-    const services = [await startService('ingest', await freePort(), env), await startService('worker', await freePort(), env)];
-    try {
-      for (const [i, message] of ['first', 'second'].entries()) {
-        const res = await fetch(`http://127.0.0.1:${services[0]!.port}/webhooks/braze/whatsapp`, {
-          method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': WEBHOOK_SECRET },
-          // one with a message_id (idempotency key) and one without
-          body: JSON.stringify(buildWebhookBody(i === 0 ? { message, message_id: 'wamid.1' } : { message })),
-        });
-        expect(res.status).toBe(202);
-      }
-      await braze.waitForRecipients(2);
-      expect(braze.recipients().map((r) => r.trigger_properties.external_system_msg_body)).toEqual(['echo: first', 'echo: second']);
-      for (const s of services) await eventually(() => s.logs.find((l) => l.level === 'warn' && /noeviction/.test(l.message)), 10_000, `${s.name} eviction warning`);
-    } finally {
-      await Promise.all(services.map((s) => s.stop('SIGKILL')));
-      await Promise.all([ai.close(), braze.close(), cluster.stop('SIGKILL')]);
-    }
+    const services = [await b.start('ingest'), await b.start('worker')];
+
+    // one with a message_id (idempotency key) and one without
+    await b.postAccepted(services[0]!, buildWebhookBody({ message: 'first', message_id: 'wamid.1' }));
+    await b.postAccepted(services[0]!, buildWebhookBody({ message: 'second' }));
+    await b.braze.waitForRecipients(2);
+    expect(b.braze.recipients().map((r) => r.trigger_properties.external_system_msg_body)).toEqual(['echo: first', 'echo: second']);
+    for (const s of services) await eventually(() => s.logs.find((l) => l.level === 'warn' && /noeviction/.test(l.message)), 10_000, `${s.name} eviction warning`);
   });
 });

@@ -1,10 +1,10 @@
+import { Queue } from 'bullmq';
 import { Redis as RedisClient } from 'ioredis';
+import { QUEUE } from '@bridge/shared';
 import { useBridgeProcesses } from '../helpers/bridge-processes';
-import { echoAi } from '../helpers/stand-in-server';
+import { echoAi, replyText } from '../helpers/stand-in-server';
 import { eventually } from '../helpers/service-process';
 import { buildWebhookBody } from '../helpers/webhook';
-
-const replyText = (body: any) => body.recipients[0].trigger_properties.external_system_msg_body as string;
 
 /** SPEC §7 under real faults: processes killed, Redis killed, upstreams hanging. One test per guarantee. */
 describe('delivery guarantees under faults', () => {
@@ -53,13 +53,18 @@ describe('delivery guarantees under faults', () => {
     await b.braze.waitForRecipients(n);
     const texts = b.braze.recipients().map((r) => r.trigger_properties.external_system_msg_body as string).sort();
     expect(texts).toEqual(Array.from({ length: n }, (_, i) => `echo: msg ${i}`).sort());
-    // no second send arrives once the queue is empty
-    await eventually(async () => {
-      const c = new RedisClient(b.redis.url);
-      const waiting = (await c.llen(`${b.prefix}:reply-send:wait`)) + (await c.llen(`${b.prefix}:reply-generate:wait`));
-      c.disconnect();
-      return waiting === 0;
-    }, 10_000, 'queues drained');
+    // no second send arrives once both queues hold nothing to run: not waiting, running, or retrying later
+    const connection = new RedisClient(b.redis.url, { maxRetriesPerRequest: null });
+    const queues = [QUEUE.generate, QUEUE.send].map((name) => new Queue(name, { connection, prefix: b.prefix }));
+    try {
+      await eventually(async () => {
+        const counts = await Promise.all(queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children')));
+        return counts.every((c) => Object.values(c).every((count) => count === 0));
+      }, 10_000, 'queues drained');
+    } finally {
+      await Promise.all(queues.map((q) => q.close()));
+      connection.disconnect();
+    }
     expect(b.braze.recipients()).toHaveLength(n);
   });
 

@@ -1,34 +1,52 @@
-import { freePort, startRedisServer } from './redis-server';
+import { freePort, startRedisServer, type RedisServer } from './redis-server';
 import { brazeOk, echoAi, startStandIn, type StandIn } from './stand-in-server';
 import { startService, type ServiceProcess } from './service-process';
 import { WEBHOOK_SECRET, uniquePrefix, workerEnv } from './test-env';
 
-type RedisServer = Awaited<ReturnType<typeof startRedisServer>>;
 const REDIS_OPTIONS = { appendonly: true, appendfsync: 'everysec' } as const;
 
+/** What a suite's Redis must offer: a URL the services connect to, and a way to stop it. */
+export interface BridgeRedis {
+  url: string;
+  stop(signal?: NodeJS.Signals): Promise<unknown>;
+}
+
+export interface BridgeOptions<R extends BridgeRedis> {
+  /** starts each test's Redis; default a single redis-server with AOF on, as compose ships it */
+  startRedis?: () => Promise<R>;
+  /** more environment for both services, fixed or made from the started Redis (e.g. its CA file) */
+  env?: Record<string, string> | ((redis: R) => Record<string, string>);
+  /** the key prefix; default a new one per test */
+  prefix?: string;
+}
+
 /**
- * For e2e suites: each test gets its own redis-server (AOF on, as compose ships it), stand-in
+ * For e2e suites: each test gets its own Redis (by default a redis-server with AOF on), stand-in
  * AI and Braze servers, and the built services as processes, all stopped after the test.
  */
-export function useBridgeProcesses() {
-  let redis: RedisServer;
+export function useBridgeProcesses<R extends BridgeRedis = RedisServer>(options: BridgeOptions<R> = {}) {
+  const startRedis = options.startRedis ?? ((() => startRedisServer(REDIS_OPTIONS)) as unknown as () => Promise<R>);
+  let redis: R;
   let ai: StandIn;
   let braze: StandIn;
   let prefix: string;
   const services: ServiceProcess[] = [];
 
   beforeEach(async () => {
-    redis = await startRedisServer(REDIS_OPTIONS);
+    redis = await startRedis();
     ai = await startStandIn(echoAi);
     braze = await startStandIn(brazeOk);
-    prefix = uniquePrefix();
+    prefix = options.prefix ?? uniquePrefix();
   });
   afterEach(async () => {
     await Promise.all(services.splice(0).map((s) => s.stop('SIGKILL')));
     await Promise.all([ai.close(), braze.close(), redis.stop('SIGKILL')]);
   });
 
-  const env = (extra: Record<string, string> = {}) => ({ ...workerEnv(prefix, `${ai.url}/v1`, braze.url, extra), REDIS_URL: redis.url, LOG_LEVEL: 'info', WEBHOOK_SECRET });
+  const env = (extra: Record<string, string> = {}) => {
+    const suiteEnv = typeof options.env === 'function' ? options.env(redis) : options.env;
+    return workerEnv({ redisUrl: redis.url, prefix, aiUrl: `${ai.url}/v1`, brazeUrl: braze.url }, { LOG_LEVEL: 'info', WEBHOOK_SECRET, ...suiteEnv, ...extra });
+  };
 
   return {
     get redis() { return redis; },
@@ -41,9 +59,11 @@ export function useBridgeProcesses() {
       services.push(s);
       return s;
     },
-    /** Redis back on the same port and data directory, as after a restart. */
+    /** Redis back on the same port and data directory, as after a restart (the default single redis-server only). */
     async restartRedis() {
-      redis = await startRedisServer({ ...REDIS_OPTIONS, port: redis.port, dir: redis.dir });
+      if (options.startRedis) throw new Error('restartRedis() restarts the default redis-server only');
+      const old = redis as unknown as RedisServer;
+      redis = (await startRedisServer({ ...REDIS_OPTIONS, port: old.port, dir: old.dir })) as unknown as R;
     },
     post,
     /** posts and expects 202; otherwise fails with the answer and the ingest's warnings, so a failure says why */

@@ -25,4 +25,3 @@ export function startRedisServer(options?: RedisServerOptions): Promise<RedisSer
 export function startRedisCluster(): Promise<{ url: string; nodes: RedisServer[]; stop(signal?: NodeJS.Signals): Promise<void[]> }>;
 export function hasRedisServer(): boolean;
 export function freePort(): Promise<number>;
-export function waitForPort(port: number, timeoutMs?: number): Promise<void>;

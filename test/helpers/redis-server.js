@@ -104,4 +104,4 @@ async function startRedisCluster() {
   return { url: nodes[0].url, nodes, stop: (signal) => Promise.all(nodes.map((n) => n.stop(signal))) };
 }
 
-module.exports = { startRedisServer, startRedisCluster, hasRedisServer, freePort, waitForPort };
+module.exports = { startRedisServer, startRedisCluster, hasRedisServer, freePort };

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 export interface ServiceProcess {
   name: string;
-  child: ChildProcess;
   port: number;
   /** JSON log lines printed so far */
   logs: Array<Record<string, any>>;
@@ -13,7 +12,6 @@ export interface ServiceProcess {
   get: (route: string) => Promise<Response>;
   /** sends the signal and resolves with the exit code (or signal name) */
   stop: (signal?: NodeJS.Signals) => Promise<number | string>;
-  exited: Promise<number | string>;
 }
 
 /**
@@ -41,18 +39,21 @@ export async function startService(name: 'ingest' | 'worker' | 'dashboard', port
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  let closed = false; // exited, and its output read to the end
+  child.once('close', () => { closed = true; });
   const get = (route: string) => fetch(`http://127.0.0.1:${port}${route}`);
   const probe = name === 'dashboard' ? '/healthz' : '/readyz';
-  const until = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited at start-up: ${text}`);
-    const ok = await get(probe).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > until) throw new Error(`${name} did not answer ${probe} with 200: ${text}`);
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await eventually(async () => {
+      if (closed) throw new Error(`${name} exited at start-up`);
+      return get(probe).then((r) => r.ok, () => false);
+    }, 15_000, `${name} to answer ${probe} with 200`);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}: ${text}`);
   }
   return {
-    name, child, port, logs, get, exited,
+    name, port, logs, get,
     output: () => text,
     stop: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

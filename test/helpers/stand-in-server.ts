@@ -90,3 +90,6 @@ export const echoAi: Script = (req) => {
 
 /** Braze's success answer for /campaigns/trigger/send. */
 export const brazeOk: Script = () => ({ status: 201, body: { dispatch_id: 'dispatch-1', message: 'success' } });
+
+/** The reply text in a Braze send body (its first recipient's trigger property). */
+export const replyText = (body: any) => body.recipients[0].trigger_properties.external_system_msg_body as string;

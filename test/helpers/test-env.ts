@@ -13,18 +13,26 @@ export const uniquePrefix = () => `t${randomUUID().replace(/-/g, '').slice(0, 12
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
-/** A worker environment pointing at stand-ins; override per test. */
-export function workerEnv(prefix: string, ai: string, braze: string, extra: Record<string, string> = {}): Record<string, string> {
+/** An ingest environment on the given Redis (integration tests pass testRedisUrl()). */
+export function ingestEnv(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, WEBHOOK_SECRET, ...extra };
+}
+
+/**
+ * A worker environment pointing at stand-ins; override per test. The Redis is a parameter, so
+ * e2e suites (each test starts its own redis-server) need no global one.
+ */
+export function workerEnv(to: { redisUrl: string; prefix: string; aiUrl: string; brazeUrl: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    REDIS_URL: testRedisUrl(),
-    REDIS_PREFIX: prefix,
+    REDIS_URL: to.redisUrl,
+    REDIS_PREFIX: to.prefix,
     LOG_LEVEL: 'error',
-    AI_BASE_URL: ai,
+    AI_BASE_URL: to.aiUrl,
     AI_API_KEY: 'sk-test-ai-key',
     AI_MODEL: 'test-model',
     AI_SYSTEM_PROMPT: 'You are a test assistant.',
     AI_TIMEOUT_MS: '2000',
-    BRAZE_REST_ENDPOINT: braze,
+    BRAZE_REST_ENDPOINT: to.brazeUrl,
     BRAZE_API_KEY: 'braze-test-key',
     BRAZE_CAMPAIGN_ID: 'campaign-123',
     BRAZE_TIMEOUT_MS: '2000',

@@ -3,15 +3,10 @@ import { Redis } from 'ioredis';
 import { QUEUE } from '@bridge/shared';
 import { loadConfig } from '../../src/config';
 import { createIngestApp, type IngestApp } from '../../src/ingest-app';
-import { WEBHOOK_PATH } from '../../src/app';
 import { captureLogger } from '../../../../test/helpers/capture-logger';
-import { WEBHOOK_SECRET, testRedisUrl, uniquePrefix } from '../../../../test/helpers/test-env';
-import { buildWebhookBody, verbatimBody } from '../../../../test/helpers/webhook';
+import { WEBHOOK_SECRET, ingestEnv, testRedisUrl, uniquePrefix } from '../../../../test/helpers/test-env';
+import { buildWebhookBody, postWebhook, verbatimBody } from '../../../../test/helpers/webhook';
 import { freePort } from '../../../../test/helpers/redis-server';
-
-function ingestEnv(prefix: string, extra: Record<string, string> = {}) {
-  return { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, WEBHOOK_SECRET, ...extra };
-}
 
 describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
   let prefix: string;
@@ -21,7 +16,7 @@ describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
   beforeEach(async () => {
     prefix = uniquePrefix();
     logs = captureLogger();
-    ingest = createIngestApp(loadConfig(ingestEnv(prefix)), logs.log);
+    ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), prefix)), logs.log);
     await ingest.queue.waitUntilReady();
   });
 
@@ -30,11 +25,7 @@ describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
     await ingest.close();
   });
 
-  const post = (body: unknown, headers: Record<string, string> = { 'X-Webhook-Secret': WEBHOOK_SECRET }) => {
-    const req = request(ingest.app).post(WEBHOOK_PATH).set('Content-Type', 'application/json');
-    for (const [k, v] of Object.entries(headers)) req.set(k, v);
-    return req.send(typeof body === 'string' ? body : JSON.stringify(body));
-  };
+  const post = (body: unknown, headers?: Record<string, string>) => postWebhook(ingest.app, body, headers);
 
   test('when a valid webhook arrives, then it answers 202 only with the job stored in Redis', async () => {
     const res = await post(buildWebhookBody({ message: 'Where is my order?' }));
@@ -72,8 +63,7 @@ describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
   });
 
   test('when the content type is not JSON, then it answers 415 JSON', async () => {
-    const res = await request(ingest.app).post(WEBHOOK_PATH).set('X-Webhook-Secret', WEBHOOK_SECRET)
-      .set('Content-Type', 'application/x-www-form-urlencoded').send('message=hi&user_id=u');
+    const res = await post('message=hi&user_id=u', { 'X-Webhook-Secret': WEBHOOK_SECRET, 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
@@ -187,8 +177,7 @@ describe('when Redis cannot be reached', () => {
 
   test('then a webhook gets 503 with Retry-After within 2 s, /readyz 503 and /healthz 200', async () => {
     const started = Date.now();
-    const res = await request(ingest.app).post(WEBHOOK_PATH).set('X-Webhook-Secret', WEBHOOK_SECRET)
-      .set('Content-Type', 'application/json').send(JSON.stringify(buildWebhookBody()));
+    const res = await postWebhook(ingest.app, buildWebhookBody());
 
     expect(res.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -205,10 +194,9 @@ describe('when a webhook arrives before the connection to Redis is ready (start-
     const prefix = uniquePrefix();
     // every client is held for 300 ms: the new connection's ready check cannot finish before
     await admin.client('PAUSE', 300, 'ALL');
-    const ingest = createIngestApp(loadConfig(ingestEnv(prefix)), captureLogger().log);
+    const ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), prefix)), captureLogger().log);
     try {
-      const res = await request(ingest.app).post(WEBHOOK_PATH).set('X-Webhook-Secret', WEBHOOK_SECRET)
-        .set('Content-Type', 'application/json').send(JSON.stringify(buildWebhookBody({ message: 'first after start' })));
+      const res = await postWebhook(ingest.app, buildWebhookBody({ message: 'first after start' }));
 
       expect(res.status).toBe(202);
       expect((await ingest.queue.getJob(res.body.id))?.data.text).toBe('first after start');
@@ -218,10 +206,4 @@ describe('when a webhook arrives before the connection to Redis is ready (start-
       admin.disconnect();
     }
   });
-});
-
-test('the assertion client can reach the test Redis', async () => {
-  const redis = new Redis(testRedisUrl());
-  expect(await redis.ping()).toBe('PONG');
-  redis.disconnect();
 });

@@ -2,7 +2,6 @@ import { sendJobIdFor } from '@bridge/shared';
 import { startPipeline, type Pipeline } from '../../../../test/helpers/pipeline';
 import { brazeOk, echoAi } from '../../../../test/helpers/stand-in-server';
 
-
 describe('Braze batching and rate-limit awareness', () => {
   let p: Pipeline;
   afterEach(() => p.stop());
@@ -45,9 +44,8 @@ describe('Braze batching and rate-limit awareness', () => {
     p = await startPipeline({ BRAZE_BATCH_WAIT_MS: '0' });
     const resetAt = Math.ceil(Date.now() / 1000) + 2;
     p.braze.enqueue({ status: 201, body: { message: 'success', dispatch_id: 'd' }, headers: { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetAt), 'X-RateLimit-Limit': '250000' } });
-    await p.finished('send', sendJobIdFor(await p.post({ user_id: 'first' })));
-    const second = await p.post({ user_id: 'second' });
-    await p.finished('send', sendJobIdFor(second));
+    await p.replied({ user_id: 'first' });
+    await p.replied({ user_id: 'second' });
 
     expect(p.braze.requests).toHaveLength(2);
     expect(p.braze.requests[1]!.at).toBeGreaterThanOrEqual(resetAt * 1000 - 50);
@@ -58,8 +56,8 @@ describe('Braze batching and rate-limit awareness', () => {
   test('when the AI says no request is left until its reset, then the next AI call waits for it', async () => {
     p = await startPipeline();
     p.ai.enqueue({ ...(echoAi({ body: { messages: [{ role: 'user', content: 'first' }] } } as never, 0) as { status: number; body: unknown }), headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1s' } });
-    await p.finished('send', sendJobIdFor(await p.post({ user_id: 'u1', message: 'first' })));
-    await p.finished('send', sendJobIdFor(await p.post({ user_id: 'u2', message: 'second' })));
+    await p.replied({ user_id: 'u1', message: 'first' });
+    await p.replied({ user_id: 'u2', message: 'second' });
 
     expect(p.ai.requests[1]!.at - p.ai.requests[0]!.at).toBeGreaterThanOrEqual(950);
   });

@@ -1,10 +1,9 @@
 import { conversationIdFor, conversationKeys, sendJobIdFor } from '@bridge/shared';
 import { startPipeline, type Pipeline } from '../../../../test/helpers/pipeline';
-import { echoAi } from '../../../../test/helpers/stand-in-server';
+import { echoAi, replyText } from '../../../../test/helpers/stand-in-server';
 import { assertionRedis } from '../../../../test/helpers/test-env';
 
 const lastUser = (body: any) => body.messages.at(-1).content as string;
-const replyText = (body: any) => body.recipients[0].trigger_properties.external_system_msg_body as string;
 
 describe('per-conversation order across workers (SPEC §7)', () => {
   let p: Pipeline;
@@ -36,8 +35,7 @@ describe('per-conversation order across workers (SPEC §7)', () => {
     p = await startPipeline({ JOB_ATTEMPTS: '3' });
     p.ai.setScript((req, i) => (lastUser(req.body) === 'doomed' ? { status: 503 } : echoAi(req, i)));
     const doomed = await p.post({ user_id: 'alice', message: 'doomed' });
-    const other = await p.post({ user_id: 'bob', message: 'hello' });
-    await p.finished('send', sendJobIdFor(other));
+    await p.replied({ user_id: 'bob', message: 'hello' });
 
     expect(await (await p.worker.generateQueue.getJob(doomed))!.getState()).not.toBe('failed');
     await expect(p.finished('generate', doomed)).rejects.toThrow(/503/);
@@ -61,8 +59,7 @@ describe('per-conversation order across workers (SPEC §7)', () => {
     // an ingest that claimed turn 1 and then lost Redis before its job was stored
     await redis.incr(keys.seq);
     await redis.hset(keys.jobs, '1', `never-stored|${Date.now()}`);
-    const id = await p.post({ message: 'after the gap' });
-    await p.finished('send', sendJobIdFor(id));
+    await p.replied({ message: 'after the gap' });
     redis.disconnect();
 
     expect(p.braze.requests.map((r) => replyText(r.body))).toEqual(['echo: after the gap']);

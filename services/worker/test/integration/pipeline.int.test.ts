@@ -1,5 +1,6 @@
 import { sendJobIdFor } from '@bridge/shared';
 import { startPipeline, type Pipeline } from '../../../../test/helpers/pipeline';
+import { replyText } from '../../../../test/helpers/stand-in-server';
 
 const systemPrompt = 'You are a test assistant.';
 
@@ -9,8 +10,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
 
   test('when a message arrives, then the AI and Braze get exactly the bodies of SPEC §5-§6', async () => {
     p = await startPipeline();
-    const id = await p.post({ message: 'Where is my order?' });
-    await p.finished('send', sendJobIdFor(id));
+    await p.replied({ message: 'Where is my order?' });
 
     expect(p.ai.requests).toHaveLength(1);
     expect(p.ai.requests[0]).toMatchObject({ method: 'POST', path: '/v1/chat/completions' });
@@ -30,16 +30,15 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
 
   test('when the sender is unknown to Braze, then the reply goes by braze_id under the configured trigger property', async () => {
     p = await startPipeline({ BRAZE_TRIGGER_PROPERTY: 'reply_text' });
-    const id = await p.post({ user_id: '', braze_id: 'bz-9', message: 'hi' });
-    await p.finished('send', sendJobIdFor(id));
+    await p.replied({ user_id: '', braze_id: 'bz-9', message: 'hi' });
 
     expect(p.braze.requests[0]!.body.recipients).toEqual([{ braze_id: 'bz-9', trigger_properties: { reply_text: 'echo: hi' } }]);
   });
 
   test('when a user writes again, then the AI sees the earlier turns in order', async () => {
     p = await startPipeline();
-    await p.finished('send', sendJobIdFor(await p.post({ message: 'first' })));
-    await p.finished('send', sendJobIdFor(await p.post({ message: 'second' })));
+    await p.replied({ message: 'first' });
+    await p.replied({ message: 'second' });
 
     expect(p.ai.requests[1]!.body.messages).toEqual([
       { role: 'system', content: systemPrompt },
@@ -51,7 +50,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
 
   test('when HISTORY_MAX_TURNS is 1, then only the last turn is kept', async () => {
     p = await startPipeline({ HISTORY_MAX_TURNS: '1' });
-    for (const m of ['one', 'two', 'three']) await p.finished('send', sendJobIdFor(await p.post({ message: m })));
+    for (const m of ['one', 'two', 'three']) await p.replied({ message: m });
 
     expect(p.ai.requests[2]!.body.messages.map((m: { content: string }) => m.content)).toEqual([systemPrompt, 'two', 'echo: two', 'three']);
   });
@@ -59,8 +58,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   test('when the AI answers 429 with Retry-After, then the call is retried after that wait and one reply is sent', async () => {
     p = await startPipeline();
     p.ai.enqueue({ status: 429, body: { error: { message: 'slow down' } }, headers: { 'Retry-After': '1' } });
-    const id = await p.post();
-    await p.finished('send', sendJobIdFor(id));
+    await p.replied();
 
     expect(p.ai.requests).toHaveLength(2);
     expect(p.ai.requests[1]!.at - p.ai.requests[0]!.at).toBeGreaterThanOrEqual(1_000);
@@ -74,8 +72,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   ])('when the AI answers %s once, then the job is retried and one reply is sent', async (_name, reply) => {
     p = await startPipeline();
     p.ai.enqueue(reply as never);
-    const id = await p.post();
-    await p.finished('send', sendJobIdFor(id));
+    const id = await p.replied();
 
     expect(p.ai.requests).toHaveLength(2);
     expect(p.braze.requests).toHaveLength(1);
@@ -85,8 +82,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   test('when the AI hangs past AI_TIMEOUT_MS, then the call times out and is retried', async () => {
     p = await startPipeline({ AI_TIMEOUT_MS: '300' });
     p.ai.enqueue({ hang: true });
-    const id = await p.post();
-    await p.finished('send', sendJobIdFor(id));
+    await p.replied();
 
     expect(p.ai.requests).toHaveLength(2);
     expect(p.braze.requests).toHaveLength(1);
@@ -108,10 +104,9 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   test('when the AI fails for good and FALLBACK_MESSAGE is set, then the fallback is sent and the failed job keeps its reason', async () => {
     p = await startPipeline({ FALLBACK_MESSAGE: 'Sorry, we will get back to you shortly.' });
     p.ai.enqueue({ status: 401, body: { error: { message: 'bad key' } } });
-    const id = await p.post();
-    await p.finished('send', sendJobIdFor(id));
+    const id = await p.replied();
 
-    expect(p.braze.requests[0]!.body.recipients[0].trigger_properties.external_system_msg_body).toBe('Sorry, we will get back to you shortly.');
+    expect(replyText(p.braze.requests[0]!.body)).toBe('Sorry, we will get back to you shortly.');
     expect(await (await p.worker.generateQueue.getJob(id))!.getState()).toBe('failed');
   });
 
@@ -131,8 +126,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   ])('when Braze answers %s once, then the send is retried without a second AI call', async (_name, reply) => {
     p = await startPipeline();
     p.braze.enqueue(reply as never);
-    const id = await p.post();
-    await p.finished('send', sendJobIdFor(id));
+    await p.replied();
 
     expect(p.ai.requests).toHaveLength(1);
     expect(p.braze.requests).toHaveLength(2);
@@ -142,26 +136,23 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   test('when Braze rejects the send (400), then the send job fails at once with its reason', async () => {
     p = await startPipeline();
     p.braze.enqueue({ status: 400, body: { message: 'Invalid campaign_id' } });
-    const id = await p.post();
 
-    await expect(p.finished('send', sendJobIdFor(id))).rejects.toThrow(/HTTP 400: Invalid campaign_id/);
+    await expect(p.replied()).rejects.toThrow(/HTTP 400: Invalid campaign_id/);
     expect(p.braze.requests).toHaveLength(1);
   });
 
   test('when Braze says success but the campaign sent nothing (notice), then the send fails visibly', async () => {
     p = await startPipeline();
     p.braze.enqueue({ status: 201, body: { message: 'success', notice: 'The campaign is paused.' } });
-    const id = await p.post();
 
-    await expect(p.finished('send', sendJobIdFor(id))).rejects.toThrow(/paused/);
+    await expect(p.replied()).rejects.toThrow(/paused/);
   });
 
   test('when a user sends STOP, then neither the AI nor Braze is called, and the next message is answered', async () => {
     p = await startPipeline();
     const stop = await p.post({ message: 'Stop' });
     expect(await p.finished('generate', stop)).toEqual({ route: 'silent' });
-    const next = await p.post({ message: 'hello again' });
-    await p.finished('send', sendJobIdFor(next));
+    await p.replied({ message: 'hello again' });
 
     expect(p.ai.requests).toHaveLength(1);
     expect(p.ai.requests[0]!.body.messages.at(-1).content).toBe('hello again');
@@ -170,8 +161,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
 
   test('when a completed send job is run again, then Braze is not called a second time', async () => {
     p = await startPipeline();
-    const id = await p.post();
-    await p.finished('send', sendJobIdFor(id));
+    const id = await p.replied();
     const send = await p.worker.sendQueue.getJob(sendJobIdFor(id));
     await send!.retry('completed');
 
