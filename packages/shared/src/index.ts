@@ -12,3 +12,6 @@ export * from './queues/queue-names';
 export * from './redis/create-redis';
 export * from './http/secret-compare';
 export * from './redis/lua-script';
+export * from './http/address-allowlist';
+export * from './http/listen';
+export * from './http/security-headers';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { thrownBy } from '../../../../test/helpers/thrown-by';
 import { ConfigError } from '../errors/app-error';
-import { BaseEnv, QueueEnv, boolEnv, intEnv, parseEnv, urlEnv } from './parse-env';
+import { BaseEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, cidrListEnv, httpsUnlessAllowed, intEnv, outboundUrlEnv, parseEnv, secretListEnv, trustProxyEnv, urlEnv } from './parse-env';
 
 describe('parseEnv', () => {
   const Schema = z.object({
@@ -230,5 +230,116 @@ describe('REDIS_CLUSTER', () => {
 
   test('when cluster mode is on with a {hash tag} prefix, then it is accepted', () => {
     expect(parseEnv(QueueEnv, { REDIS_CLUSTER: 'true', REDIS_PREFIX: '{bridge}' })).toMatchObject({ REDIS_CLUSTER: true, REDIS_PREFIX: '{bridge}' });
+  });
+});
+
+describe('secretListEnv', () => {
+  const Schema = z.object({ SECRET: secretListEnv(16) });
+
+  test.each([
+    ['one secret', 'current-secret-0123', ['current-secret-0123']],
+    ['two secrets during a rotation', 'current-secret-0123,next-secret-456789', ['current-secret-0123', 'next-secret-456789']],
+    ['blanks around entries and an empty entry', ' current-secret-0123 , ,next-secret-456789,', ['current-secret-0123', 'next-secret-456789']],
+  ])('when the variable holds %s, then every entry is kept, trimmed', (_name, raw, expected) => {
+    expect(parseEnv(Schema, { SECRET: raw }).SECRET).toEqual(expected);
+  });
+
+  test.each([
+    ['a single short secret', 'short-secret-x', 'SECRET must be at least 16 characters'],
+    ['a list whose second entry is short', 'current-secret-0123,short-one', 'SECRET entry 2 must be at least 16 characters'],
+    ['a list with two short entries', 'short-a,current-secret-0123,short-b', 'SECRET entry 1, 3 must be at least 16 characters'],
+    ['only commas', ', ,', 'SECRET must hold at least one secret'],
+  ])('when the variable holds %s, then the error names the entry and never a value', (_name, raw, expected) => {
+    // Act
+    const error = thrownBy(() => parseEnv(Schema, { SECRET: raw }), ConfigError);
+
+    // Assert
+    expect(error.message).toContain(expected);
+    for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) expect(error.message).not.toContain(entry);
+  });
+});
+
+describe('cidrListEnv', () => {
+  const Schema = z.object({ CIDRS: cidrListEnv().optional() });
+
+  test('when the variable lists addresses and ranges, then each is parsed', () => {
+    const parsed = parseEnv(Schema, { CIDRS: '203.0.113.0/24, 198.51.100.7,2001:db8::/32' });
+    expect(parsed.CIDRS!.map(([a, bits]) => `${a.toString()}/${bits}`)).toEqual(['203.0.113.0/24', '198.51.100.7/32', '2001:db8::/32']);
+  });
+
+  test('when the variable is unset, then there is no list', () => {
+    expect(parseEnv(Schema, {}).CIDRS).toBeUndefined();
+  });
+
+  test.each([
+    ['10.0.0.0/8,10.0.0.300', 'CIDRS entry 2 "10.0.0.300" is not an IP address or CIDR range'],
+    ['braze.com', 'CIDRS entry 1 "braze.com" is not an IP address or CIDR range'],
+    ['10.0.0.0/33', 'CIDRS entry 1 "10.0.0.0/33" is not an IP address or CIDR range'],
+    [',', 'CIDRS must hold at least one address or range'],
+  ])('when the variable is "%s", then start-up fails naming the variable and the entry', (raw, expected) => {
+    expect(thrownBy(() => parseEnv(Schema, { CIDRS: raw }), ConfigError).message).toContain(expected);
+  });
+});
+
+describe('trustProxyEnv', () => {
+  const Schema = z.object({ TRUST_PROXY: trustProxyEnv() });
+
+  test.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['1', 1],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['loopback, 10.0.0.0/8,2001:db8::1', ['loopback', '10.0.0.0/8', '2001:db8::1']],
+  ])('when TRUST_PROXY is %s, then Express gets %j', (raw, expected) => {
+    expect(parseEnv(Schema, raw === undefined ? {} : { TRUST_PROXY: raw }).TRUST_PROXY).toEqual(expected);
+  });
+
+  test.each(['yes-please', 'loopback,proxy.internal', '10.0.0.0/40'])('when TRUST_PROXY is "%s", then start-up fails naming the entry', (raw) => {
+    expect(thrownBy(() => parseEnv(Schema, { TRUST_PROXY: raw }), ConfigError).message).toMatch(/^Invalid configuration: TRUST_PROXY entry \d+ ".*" is not true, false, a hop count/);
+  });
+});
+
+describe('outboundUrlEnv and httpsUnlessAllowed', () => {
+  const Schema = z
+    .object({ API_URL: outboundUrlEnv(), ALLOW_INSECURE_HTTP: allowInsecureHttpEnv() })
+    .superRefine(httpsUnlessAllowed(['API_URL']));
+
+  test.each([
+    ['an https URL', 'https://api.example.com/v1', {}],
+    ['http to 127.0.0.1', 'http://127.0.0.1:4010/v1', {}],
+    ['http to another loopback address', 'http://127.8.9.10:4010', {}],
+    ['http to [::1]', 'http://[::1]:4010/v1', {}],
+    ['http to localhost', 'http://localhost:4010', {}],
+    ['http to another host with the opt-in', 'http://host.containers.internal:4010/v1', { ALLOW_INSECURE_HTTP: 'true' }],
+  ])('when the URL is %s, then it is accepted as written', (_name, url, extra) => {
+    expect(parseEnv(Schema, { API_URL: url, ...extra }).API_URL).toBe(url);
+  });
+
+  test.each([
+    ['plain http to another host', 'http://api.example.com/v1', {}, 'API_URL must use https:// (http:// only to a loopback host, or anywhere with ALLOW_INSECURE_HTTP=true)'],
+    ['http to a private address', 'http://10.0.0.5/v1', { ALLOW_INSECURE_HTTP: 'false' }, 'API_URL must use https://'],
+    ['credentials in the URL', 'https://user:hunter2-xyzzy@api.example.com', {}, 'API_URL must not carry a user name or password'],
+    ['a query string', 'https://api.example.com/v1?key=hunter2-xyzzy', {}, 'API_URL must not have a query string or fragment'],
+    ['a fragment', 'https://api.example.com/v1#x', {}, 'API_URL must not have a query string or fragment'],
+    ['another protocol', 'ftp://api.example.com', {}, 'API_URL must be a URL starting with http:// or https://'],
+    ['not a URL', 'api.example.com', {}, 'API_URL must be a URL starting with http:// or https://'],
+  ])('when the URL has %s, then start-up fails naming the variable without its value', (_name, url, extra, expected) => {
+    // Act
+    const error = thrownBy(() => parseEnv(Schema, { API_URL: url, ...extra }), ConfigError);
+
+    // Assert
+    expect(error.message).toContain(expected);
+    expect(error.message).not.toContain('xyzzy');
+  });
+});
+
+describe('LOG_PII', () => {
+  test.each([
+    [{}, false],
+    [{ LOG_PII: 'true' }, true],
+  ])('when the environment is %j, then LOG_PII is %s', (env, expected) => {
+    expect(parseEnv(BaseEnv, env).LOG_PII).toBe(expected);
   });
 });

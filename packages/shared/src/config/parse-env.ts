@@ -1,5 +1,7 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors/app-error';
+import { TRUST_PROXY_NAMES, parseAddressRange, type AddressRange } from '../http/address-allowlist';
 
 export type Env = Record<string, string | undefined>;
 
@@ -42,6 +44,108 @@ export const urlEnv = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+/** Splits a comma-separated value into its trimmed, non-empty entries, each with its 1-based number. */
+const listEntries = (value: string) =>
+  value.split(',').map((entry, i) => ({ entry: entry.trim(), n: i + 1 })).filter(({ entry }) => entry !== '');
+
+/**
+ * One secret, or several separated by commas while one is rotated (any one matches; outbound
+ * requests sign with each). Each entry needs minLength characters; messages name entries by number.
+ */
+export const secretListEnv = (minLength = 16) =>
+  z.string().transform((value, ctx): string[] => {
+    const entries = listEntries(value);
+    const short = entries.filter(({ entry }) => entry.length < minLength).map(({ n }) => n);
+    if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'must hold at least one secret' });
+    else if (entries.length === 1 && short.length) ctx.addIssue({ code: 'custom', message: `must be at least ${minLength} characters` });
+    else if (short.length) ctx.addIssue({ code: 'custom', message: `entry ${short.join(', ')} must be at least ${minLength} characters (entries are separated by commas)` });
+    else return entries.map(({ entry }) => entry);
+    return z.NEVER;
+  });
+
+/** Comma-separated IPv4/IPv6 addresses and CIDR ranges; a bad entry is named with its number. */
+export const cidrListEnv = () =>
+  z.string().transform((value, ctx): AddressRange[] => {
+    const ranges: AddressRange[] = [];
+    for (const { entry, n } of listEntries(value)) {
+      const range = parseAddressRange(entry);
+      if (!range) {
+        ctx.addIssue({ code: 'custom', message: `entry ${n} "${entry.slice(0, 60)}" is not an IP address or CIDR range (such as 203.0.113.0/24)` });
+        return z.NEVER;
+      }
+      ranges.push(range);
+    }
+    if (ranges.length === 0) ctx.addIssue({ code: 'custom', message: 'must hold at least one address or range' });
+    return ranges;
+  });
+
+export type TrustProxy = boolean | number | string[];
+
+/**
+ * Express's `trust proxy`: false (the socket's address is the client), true (every proxy: the
+ * client picks its own address), a hop count, or the proxies' addresses, ranges and the names
+ * loopback, linklocal, uniquelocal.
+ */
+export const trustProxyEnv = () =>
+  z
+    .string()
+    .default('false')
+    .transform((value, ctx): TrustProxy => {
+      if (value === 'false') return false;
+      if (value === 'true') return true;
+      if (/^\d+$/.test(value)) return Number(value);
+      const entries = listEntries(value);
+      for (const { entry, n } of entries) {
+        if (!(TRUST_PROXY_NAMES as readonly string[]).includes(entry) && !parseAddressRange(entry)) {
+          ctx.addIssue({ code: 'custom', message: `entry ${n} "${entry.slice(0, 60)}" is not true, false, a hop count, an IP address, a CIDR range or one of ${TRUST_PROXY_NAMES.join(', ')}` });
+          return z.NEVER;
+        }
+      }
+      return entries.map(({ entry }) => entry);
+    });
+
+const isLoopbackHost = (hostname: string) => {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
+};
+
+/**
+ * A URL the service calls (an API base or endpoint): http(s), no credentials (they go in their own
+ * secret variable), no query or fragment (paths are appended to it). https:// is enforced for the
+ * keys given to httpsUnlessAllowed.
+ */
+export const outboundUrlEnv = () =>
+  z.string().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      url = new URL('invalid:');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be a URL starting with http:// or https://' });
+    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry a user name or password (credentials have their own variable)' });
+    else if (url.search || url.hash || value.includes('?') || value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not have a query string or fragment' });
+  });
+
+export const allowInsecureHttpEnv = () =>
+  boolEnv(false).describe('Allows http:// (no TLS) outbound URLs to hosts other than loopback, e.g. stand-ins on another host or an in-cluster AI. Off: only https://, or http:// to 127.0.0.1, ::1 and localhost.');
+
+/**
+ * For an env schema's superRefine: the outbound URLs under `keys` must use https://, except to a
+ * loopback host, unless ALLOW_INSECURE_HTTP=true.
+ */
+export const httpsUnlessAllowed = (keys: readonly string[]) => (env: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  if (env.ALLOW_INSECURE_HTTP === true) return;
+  for (const key of keys) {
+    const value = env[key];
+    if (typeof value !== 'string' || !value.startsWith('http:')) continue;
+    if (!isLoopbackHost(new URL(value).hostname)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must use https:// (http:// only to a loopback host, or anywhere with ALLOW_INSECURE_HTTP=true)' });
+    }
+  }
+};
+
 export const BaseEnv = z.object({
   REDIS_URL: urlEnv(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z
@@ -50,6 +154,7 @@ export const BaseEnv = z.object({
     .default('bridge'),
   REDIS_CLUSTER: boolEnv(false),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  LOG_PII: boolEnv(false).describe('Lets phone numbers, message text, profile names and user names into the logs, at every level. Only for a developer\'s machine; secrets stay redacted even then.'),
 }).superRefine((env, ctx) => {
   // BullMQ's Lua scripts touch many keys of a queue at once: on a cluster they must share a slot
   if (env.REDIS_CLUSTER && !/^\{[^{}]+\}$/.test(env.REDIS_PREFIX)) {

@@ -64,21 +64,23 @@ describe('redactFormat', () => {
     expect(JSON.stringify(lines[0])).not.toContain('deep-secret-xyz');
   });
 
-  test.each(['info', 'warn', 'error'] as const)(
-    'when personal data is logged at %s, then it is redacted, top-level and nested in meta objects',
+  const PERSONAL_DATA = {
+    phone_number: '+15551234567',
+    text: 'my card number is 4111',
+    reply: 'here is your answer',
+    profile_name: 'Ada Lovelace',
+    job: { message: 'nested customer text', id: 'job-1' },
+    correlationId: 'c-1',
+  };
+
+  test.each(['silly', 'debug', 'info', 'warn', 'error'] as const)(
+    'when personal data is logged at %s without LOG_PII, then it is redacted, top-level and nested in meta objects',
     (level) => {
       // Arrange
       const { log: logger, lines } = captureLogger('silly');
 
       // Act
-      logger[level]('inbound message', {
-        phone_number: '+15551234567',
-        text: 'my card number is 4111',
-        reply: 'here is your answer',
-        profile_name: 'Ada Lovelace',
-        job: { message: 'nested customer text', id: 'job-1' },
-        correlationId: 'c-1',
-      });
+      logger[level]('inbound message', PERSONAL_DATA);
 
       // Assert
       const line = lines[0]!;
@@ -98,30 +100,15 @@ describe('redactFormat', () => {
     },
   );
 
-  test('when personal data is logged at debug, then it is kept while secrets are still redacted', () => {
+  test.each(['debug', 'info', 'error'] as const)('when LOG_PII is on and personal data is logged at %s, then it is kept while secrets are still redacted', (level) => {
     // Arrange
-    const { log: logger, lines } = captureLogger('silly');
+    const { log: logger, lines } = captureLogger('silly', { logPii: true });
 
     // Act
-    logger.debug('inbound message', {
-      phone_number: '+15551234567',
-      text: 'my card number is 4111',
-      reply: 'here is your answer',
-      profile_name: 'Ada Lovelace',
-      job: { message: 'nested customer text' },
-      headers: { authorization: 'Bearer still-secret' },
-    });
+    logger[level]('inbound message', { ...PERSONAL_DATA, headers: { authorization: 'Bearer still-secret' } });
 
     // Assert
-    expect(lines[0]).toMatchObject({
-      level: 'debug',
-      phone_number: '+15551234567',
-      text: 'my card number is 4111',
-      reply: 'here is your answer',
-      profile_name: 'Ada Lovelace',
-      job: { message: 'nested customer text' },
-      headers: { authorization: REDACTED },
-    });
+    expect(lines[0]).toMatchObject({ level, ...PERSONAL_DATA, headers: { authorization: REDACTED } });
   });
 
   test('when the log message itself is the line text, then it is left as written', () => {

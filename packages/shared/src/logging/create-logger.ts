@@ -2,7 +2,7 @@ import winston from 'winston';
 
 /** Keys whose values are secrets: always replaced, at every level. */
 const SECRET_KEYS = /^(authorization|proxy-authorization|x-webhook-secret|cookie|set-cookie|.*(secret|password|api[-_]?key|token))$/i;
-/** Keys whose values are personal data (message text, phone numbers, names): only at debug. */
+/** Keys whose values are personal data (message text, phone numbers, names): only with LOG_PII=true. */
 const PII_KEYS = /^(message|text|content|reply|body|prompt|messages|phone|phone_number|phoneNumber|profile_name|profileName|media_urls|mediaUrls)$/i;
 
 const REDACTED = '[redacted]';
@@ -12,6 +12,8 @@ export interface LoggerOptions {
   level?: string;
   /** Tests pass silent; services never do. */
   silent?: boolean;
+  /** LOG_PII: keep personal data in the lines (a developer's machine only); secrets stay redacted. */
+  logPii?: boolean;
 }
 
 function redactValue(value: unknown, keepPii: boolean, depth: number): unknown {
@@ -29,11 +31,11 @@ function redactValue(value: unknown, keepPii: boolean, depth: number): unknown {
 }
 
 /**
- * Secrets are masked on every line; message text and phone numbers only reach the log on
- * debug lines (LOG_LEVEL=debug is for a developer's machine, never for production).
+ * Secrets are masked on every line; message text, phone numbers and names on every line, at every
+ * level, unless keepPii (LOG_PII=true) is passed.
  */
-export const redactFormat = winston.format((info) => {
-  const keepPii = info.level === 'debug' || info.level === 'silly';
+export const redactFormat = winston.format((info, opts?: unknown) => {
+  const keepPii = (opts as { keepPii?: boolean } | undefined)?.keepPii === true;
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
     if (SECRET_KEYS.test(key)) info[key] = REDACTED;
@@ -45,14 +47,14 @@ export const redactFormat = winston.format((info) => {
 
 export type Logger = winston.Logger;
 
-export function createLogger({ service, level = 'info', silent = false }: LoggerOptions): Logger {
+export function createLogger({ service, level = 'info', silent = false, logPii = false }: LoggerOptions): Logger {
   return winston.createLogger({
     level,
     silent,
     defaultMeta: { service },
     format: winston.format.combine(
       winston.format.errors({ stack: true }),
-      redactFormat(),
+      redactFormat({ keepPii: logPii }),
       winston.format.timestamp(),
       winston.format.json(),
     ),
