@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
-import { AppError, AuthError, type Logger } from '@bridge/shared';
+import { AppError, AuthError, createAddressAllowlist, securityHeaders, type AddressRange, type Logger, type TrustProxy } from '@bridge/shared';
 import type { AcceptResult } from './domain/accept-inbound-message';
 import { toInboundMessage, type InboundMessage } from './domain/inbound-message';
 import { parseWebhookBody } from './domain/parse-webhook-body';
@@ -11,8 +11,11 @@ import { createSecretCheck } from './http/webhook-auth';
 export const WEBHOOK_PATH = '/webhooks/braze/whatsapp';
 
 export interface AppDeps {
-  webhookSecret: string;
+  webhookSecrets: readonly string[];
   maxBodyBytes: number;
+  /** WEBHOOK_ALLOWED_CIDRS: where Braze's webhooks may come from; undefined = anywhere */
+  allowedCidrs?: readonly AddressRange[];
+  trustProxy?: TrustProxy;
   log: Logger;
   metrics: IngestMetrics;
   registry: Registry;
@@ -20,7 +23,7 @@ export interface AppDeps {
   isReady: () => Promise<boolean>;
 }
 
-const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 413: 'too_large', 415: 'unsupported', 503: 'unavailable' };
+const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 415: 'unsupported', 503: 'unavailable' };
 
 function sendError(res: Response, status: number, code: string, message: string, details?: unknown[]) {
   if (status === 503) res.setHeader('Retry-After', '5');
@@ -31,10 +34,14 @@ function sendError(res: Response, status: number, code: string, message: string,
 /** The Express app, without listen(): tests drive it with supertest on a real queue. */
 export function createApp(deps: AppDeps): express.Express {
   const { log, metrics } = deps;
-  const isAuthorized = createSecretCheck(deps.webhookSecret);
+  const isAuthorized = createSecretCheck(deps.webhookSecrets);
+  const isAllowedSource = deps.allowedCidrs ? createAddressAllowlist(deps.allowedCidrs) : () => true;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip: the socket's address, or the client a trusted proxy names in X-Forwarded-For
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -63,8 +70,13 @@ export function createApp(deps: AppDeps): express.Express {
       // a line only when asked for (LOG_LEVEL=http or lower): this is the hot path.
       if (res.statusCode >= 500) return;
       const level = res.statusCode >= 400 && res.statusCode !== 404 ? 'warn' : 'http';
-      if (log.isLevelEnabled(level)) log.log(level, 'webhook answered', { requestId, status: res.statusCode, outcome, code: res.locals.errorCode, ms: Math.round(seconds * 1e4) / 10 });
+      if (log.isLevelEnabled(level)) log.log(level, 'webhook answered', { requestId, status: res.statusCode, outcome, code: res.locals.errorCode, address: res.locals.refusedAddress, ms: Math.round(seconds * 1e4) / 10 });
     });
+    // Braze's own addresses: other sources are refused before their secret is even looked at
+    if (!isAllowedSource(req.ip)) {
+      res.locals.refusedAddress = req.ip;
+      return sendError(res, 403, 'FORBIDDEN_SOURCE', 'Requests from this address are not accepted');
+    }
     if (!isAuthorized(req.headers)) return next(new AuthError());
     if (!req.is(['application/json', 'application/*+json'])) {
       return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
@@ -96,7 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (type === 'encoding.unsupported' || type === 'charset.unsupported') return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON');
     if (type === 'request.aborted') return undefined;
     const status = (err as { status?: number }).status;
-    if (status && status >= 400 && status < 500) return sendError(res, status, 'BAD_REQUEST', (err as Error).message);
+    if (status && status >= 400 && status < 500) return sendError(res, status, 'BAD_REQUEST', 'The request could not be read');
     log.error('unexpected error', { requestId: res.locals.requestId, error: err });
     return sendError(res, 500, 'INTERNAL', 'Internal error');
   });

@@ -13,7 +13,10 @@ describe('ingest loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(config.logLevel).toBe('info');
-    expect(config.webhookSecret).toBe('0123456789abcdef');
+    expect(config.webhookSecrets).toEqual(['0123456789abcdef']);
+    expect(config.allowedCidrs).toBeUndefined();
+    expect(config.trustProxy).toBe(false);
+    expect(config.logPii).toBe(false);
   });
 
   test('when WEBHOOK_SECRET is missing, then start-up fails naming it', () => {
@@ -61,5 +64,39 @@ describe('ingest loadConfig', () => {
 
     // Assert
     expect(config.port).toBe(8080);
+  });
+
+  test('when WEBHOOK_SECRET lists two secrets during a rotation, then both are kept', () => {
+    const config = loadConfig({ WEBHOOK_SECRET: 'current-secret-0123, next-secret-4567890' });
+    expect(config.webhookSecrets).toEqual(['current-secret-0123', 'next-secret-4567890']);
+  });
+
+  test('when the second secret of a rotation list is too short, then start-up names its entry and shows neither', () => {
+    // Act
+    const act = () => loadConfig({ WEBHOOK_SECRET: 'current-secret-0123,short-next' });
+
+    // Assert
+    expect(act).toThrow('WEBHOOK_SECRET entry 2 must be at least 16 characters');
+    expect(act).not.toThrow(/current-secret|short-next/);
+  });
+
+  test('when WEBHOOK_ALLOWED_CIDRS lists ranges, then they are parsed for the allowlist', () => {
+    const config = loadConfig({ WEBHOOK_SECRET: '0123456789abcdef', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1,52.58.142.242, 10.0.0.0/8' });
+    expect(config.allowedCidrs!.map(([a, bits]) => `${a.toString()}/${bits}`)).toEqual(['127.0.0.1/32', '52.58.142.242/32', '10.0.0.0/8']);
+  });
+
+  test('when WEBHOOK_ALLOWED_CIDRS has a bad entry, then start-up fails naming the variable and the entry', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET: '0123456789abcdef', WEBHOOK_ALLOWED_CIDRS: '52.58.142.242,52.29.193/24' }))
+      .toThrow('WEBHOOK_ALLOWED_CIDRS entry 2 "52.29.193/24" is not an IP address or CIDR range');
+  });
+
+  test('when TRUST_PROXY names the proxies, then Express gets the list', () => {
+    const config = loadConfig({ WEBHOOK_SECRET: '0123456789abcdef', TRUST_PROXY: 'loopback,10.0.0.0/8' });
+    expect(config.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+  });
+
+  test('when TRUST_PROXY is true with an allowlist, then start-up refuses it (any client could name its own address)', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET: '0123456789abcdef', WEBHOOK_ALLOWED_CIDRS: '10.0.0.0/8', TRUST_PROXY: 'true' }))
+      .toThrow('TRUST_PROXY must not be true with WEBHOOK_ALLOWED_CIDRS');
   });
 });

@@ -1,10 +1,15 @@
-import { QueueEnv, intEnv, jobRetentionFrom, parseEnv, type Env } from '@bridge/shared';
-import { z } from 'zod';
+import { QueueEnv, cidrListEnv, intEnv, jobRetentionFrom, parseEnv, secretListEnv, trustProxyEnv, type Env } from '@bridge/shared';
 
 const IngestEnv = QueueEnv.extend({
   INGEST_PORT: intEnv(3000),
-  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  WEBHOOK_SECRET: secretListEnv(16).describe('Shared secret Braze sends as X-Webhook-Secret or Authorization: Bearer, 16+ characters. Several, comma-separated, while one is rotated: any one is accepted.'),
   INGEST_MAX_BODY_BYTES: intEnv(65_536, 1_024),
+  WEBHOOK_ALLOWED_CIDRS: cidrListEnv().optional().describe('Comma-separated addresses and CIDR ranges allowed to post to /webhooks/braze/*; others get 403. Unset: any address. Ready values per Braze instance in docs/security.md.'),
+  TRUST_PROXY: trustProxyEnv().describe('Express trust proxy: false (the socket address is the client), a hop count, or the proxies\' addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.'),
+}).superRefine((env, ctx) => {
+  if (env.TRUST_PROXY === true && env.WEBHOOK_ALLOWED_CIDRS) {
+    ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'must not be true with WEBHOOK_ALLOWED_CIDRS: every client could pick its address in X-Forwarded-For; name the proxies or a hop count' });
+  }
 });
 
 export function loadConfig(env: Env) {
@@ -15,8 +20,11 @@ export function loadConfig(env: Env) {
     redisCluster: e.REDIS_CLUSTER,
     prefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
-    webhookSecret: e.WEBHOOK_SECRET,
+    logPii: e.LOG_PII,
+    webhookSecrets: e.WEBHOOK_SECRET,
     maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
+    allowedCidrs: e.WEBHOOK_ALLOWED_CIDRS,
+    trustProxy: e.TRUST_PROXY,
     jobs: jobRetentionFrom(e),
   };
 }

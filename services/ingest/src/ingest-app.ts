@@ -23,8 +23,10 @@ export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
   const registry = createMetricsRegistry('ingest');
   let draining = false;
   const app = createApp({
-    webhookSecret: config.webhookSecret,
+    webhookSecrets: config.webhookSecrets,
     maxBodyBytes: config.maxBodyBytes,
+    allowedCidrs: config.allowedCidrs,
+    trustProxy: config.trustProxy,
     log,
     metrics: createIngestMetrics(registry),
     registry,

@@ -1,14 +1,14 @@
-import { createLogger, createShutdown, runMain } from '@bridge/shared';
+import { createHttpServer, createLogger, createShutdown, listen, runMain } from '@bridge/shared';
 import { loadConfig } from './config';
 import { createIngestApp } from './ingest-app';
 
 runMain('ingest', async () => {
   const config = loadConfig(process.env);
-  const log = createLogger({ service: 'ingest', level: config.logLevel });
+  const log = createLogger({ service: 'ingest', level: config.logLevel, logPii: config.logPii });
   const ingest = createIngestApp(config, log);
-  const server = ingest.app.listen(config.port, () => log.info('ingest listening', { port: config.port }));
-  // longer than any load balancer's idle timeout, so it never closes a socket under a request
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(ingest.app);
+  await listen(server, config.port);
+  log.info('ingest listening', { port: config.port, allowedCidrs: config.allowedCidrs?.length ?? 'any', trustProxy: config.trustProxy });
 
   const shutdown = createShutdown(log, 10_000);
   shutdown.add('stop accepting', () => {

@@ -4,7 +4,7 @@ export function createIngestMetrics(registry: Registry) {
   return {
     webhooks: new Counter({
       name: 'bridge_webhooks_total',
-      help: 'Webhooks received, by outcome (queued, duplicate, unauthorized, invalid, too_large, unsupported, unavailable, error)',
+      help: 'Webhooks received, by outcome (queued, duplicate, forbidden, unauthorized, invalid, too_large, unsupported, unavailable, error)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

@@ -1,9 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createSecretCompare } from '@bridge/shared';
 
-/** Accepts `Authorization: Bearer <secret>` or `X-Webhook-Secret: <secret>`, compared in constant time. */
-export function createSecretCheck(secret: string) {
-  const matches = createSecretCompare(secret);
+/**
+ * Accepts `Authorization: Bearer <secret>` or `X-Webhook-Secret: <secret>` with any of the
+ * secrets (several during a rotation), compared in constant time.
+ */
+export function createSecretCheck(secrets: readonly string[]) {
+  const matches = createSecretCompare(secrets);
   return (headers: IncomingHttpHeaders): boolean => {
     const auth = headers.authorization;
     const bearer = auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
