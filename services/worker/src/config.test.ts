@@ -148,4 +148,23 @@ describe('worker loadConfig', () => {
     // Assert
     expect(config.jobs).toEqual({ attempts: 8, keepCompleted: 1000, keepFailedSeconds: 7 * 86_400 });
   });
+
+  test.each([
+    ['AI_BASE_URL', 'http://ai.internal:8000/v1', 'AI_BASE_URL must use https://'],
+    ['BRAZE_REST_ENDPOINT', 'http://rest.iad-01.braze.com', 'BRAZE_REST_ENDPOINT must use https://'],
+    ['BRAZE_REST_ENDPOINT', 'https://key:braze-secret-xyzzy@rest.iad-01.braze.com', 'BRAZE_REST_ENDPOINT must not carry a user name or password'],
+    ['AI_BASE_URL', 'https://api.openai.com/v1?api-key=xyzzy', 'AI_BASE_URL must not have a query string or fragment'],
+  ])('when %s is %s, then start-up fails naming it without the value', (key, url, expected) => {
+    // Act
+    const act = () => loadConfig({ ...requiredEnv(), [key]: url });
+
+    // Assert
+    expect(act).toThrow(expected);
+    expect(act).not.toThrow(/xyzzy/);
+  });
+
+  test('when ALLOW_INSECURE_HTTP is true, then http:// to another host is accepted (stand-ins, an in-cluster AI)', () => {
+    const config = loadConfig({ ...requiredEnv(), ALLOW_INSECURE_HTTP: 'true', AI_BASE_URL: 'http://host.containers.internal:4010/v1', BRAZE_REST_ENDPOINT: 'http://host.containers.internal:4011' });
+    expect([config.ai.baseUrl, config.braze.endpoint]).toEqual(['http://host.containers.internal:4010/v1', 'http://host.containers.internal:4011']);
+  });
 });

@@ -1,4 +1,4 @@
-import { QueueEnv, boolEnv, intEnv, jobRetentionFrom, parseEnv, urlEnv, type Env } from '@bridge/shared';
+import { QueueEnv, allowInsecureHttpEnv, boolEnv, httpsUnlessAllowed, intEnv, jobRetentionFrom, outboundUrlEnv, parseEnv, type Env } from '@bridge/shared';
 import { z } from 'zod';
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -12,14 +12,14 @@ const WorkerEnv = QueueEnv.extend({
   WORKER_CONCURRENCY: intEnv(20),
   WORKER_LOCK_DURATION_MS: intEnv(10_000, 1_000),
   WORKER_SHUTDOWN_TIMEOUT_MS: intEnv(45_000, 1_000),
-  AI_BASE_URL: urlEnv(['http:', 'https:']).default('https://api.openai.com/v1'),
+  AI_BASE_URL: outboundUrlEnv().default('https://api.openai.com/v1'),
   AI_API_KEY: z.string().min(1),
   AI_MODEL: z.string().min(1),
   AI_SYSTEM_PROMPT: z.string().min(1).default(DEFAULT_SYSTEM_PROMPT),
   AI_TIMEOUT_MS: intEnv(30_000),
   AI_RATE_LIMIT_MAX: intEnv(0, 1).optional(),
   AI_RATE_LIMIT_DURATION_MS: intEnv(1_000),
-  BRAZE_REST_ENDPOINT: urlEnv(['http:', 'https:']),
+  BRAZE_REST_ENDPOINT: outboundUrlEnv(),
   BRAZE_API_KEY: z.string().min(1),
   BRAZE_CAMPAIGN_ID: z.string().min(1),
   BRAZE_TRIGGER_PROPERTY: z.string().regex(/^[A-Za-z0-9_]+$/, 'may contain letters, digits and _ only').default('external_system_msg_body'),
@@ -33,7 +33,8 @@ const WorkerEnv = QueueEnv.extend({
   SILENT_KEYWORDS: z.string().default(DEFAULT_SILENT_KEYWORDS),
   ORDER_GAP_GRACE_MS: intEnv(15_000),
   METRICS_QUEUE_DEPTH: boolEnv(true),
-});
+  ALLOW_INSECURE_HTTP: allowInsecureHttpEnv(),
+}).superRefine(httpsUnlessAllowed(['AI_BASE_URL', 'BRAZE_REST_ENDPOINT']));
 
 /**
  * MAX calls per DURATION as one call per DURATION/MAX ms. BullMQ's limiter counts fixed windows,
@@ -52,6 +53,7 @@ export function loadConfig(env: Env) {
     redisCluster: e.REDIS_CLUSTER,
     prefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
+    logPii: e.LOG_PII,
     concurrency: e.WORKER_CONCURRENCY,
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,

@@ -1,9 +1,11 @@
-import http from 'node:http';
+import type http from 'node:http';
+import { createHttpServer, securityHeaders, type Logger } from '@bridge/shared';
 import type { Registry } from 'prom-client';
 
-/** /healthz (alive), /readyz (can work), /metrics on a bare node:http server. */
-export function startHealthServer(port: number, isReady: () => Promise<boolean>, registry: Registry): http.Server {
-  const server = http.createServer(async (req, res) => {
+/** /healthz (alive), /readyz (can work), /metrics on a bare node:http server; listen() is the caller's. */
+export function createHealthServer(isReady: () => Promise<boolean>, registry: Registry, log: Logger): http.Server {
+  const headers = securityHeaders();
+  return createHttpServer((req, res) => headers(req, res, async () => {
     const send = (status: number, body: string, type = 'application/json') => {
       res.writeHead(status, { 'Content-Type': type });
       res.end(body);
@@ -18,9 +20,8 @@ export function startHealthServer(port: number, isReady: () => Promise<boolean>,
       if (req.url === '/metrics') return send(200, await registry.metrics(), registry.contentType);
       return send(404, JSON.stringify({ error: { code: 'NOT_FOUND', message: 'No such route' } }));
     } catch (err) {
-      return send(500, JSON.stringify({ error: { code: 'INTERNAL', message: (err as Error).message } }));
+      log.error('health server error', { route: req.url, error: err });
+      return send(500, JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal error' } }));
     }
-  });
-  server.listen(port);
-  return server;
+  }));
 }
