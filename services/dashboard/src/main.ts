@@ -1,15 +1,19 @@
 import { Queue } from 'bullmq';
-import { ALL_QUEUES, createLogger, createRedis, createShutdown, runMain } from '@bridge/shared';
+import { ALL_QUEUES, createHttpServer, createLogger, createRedis, createShutdown, listen, runMain } from '@bridge/shared';
 import { createDashboardApp } from './app';
+import { createLoginThrottle } from './auth/login-throttle';
 import { loadConfig } from './config';
 
 runMain('dashboard', async () => {
   const config = loadConfig(process.env);
-  const log = createLogger({ service: 'dashboard', level: config.logLevel });
+  const log = createLogger({ service: 'dashboard', level: config.logLevel, logPii: config.logPii });
   const redis = createRedis(config.redisUrl, 'worker', log, 'dashboard', config.redisCluster);
   const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: redis, prefix: config.prefix }));
-  const app = createDashboardApp(queues, config);
-  const server = app.listen(config.port, () => log.info('dashboard listening', { port: config.port, readOnly: config.readOnly }));
+  const throttle = createLoginThrottle(redis, config.prefix, config.login);
+  const app = createDashboardApp(queues, config, { throttle, log });
+  const server = createHttpServer(app);
+  await listen(server, config.port);
+  log.info('dashboard listening', { port: config.port, readOnly: config.readOnly, accounts: config.accounts.length });
 
   const shutdown = createShutdown(log, 5_000);
   shutdown.add('http', () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));

@@ -1,24 +1,27 @@
 import request from 'supertest';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import type express from 'express';
 import { ALL_QUEUES, JOB, QUEUE } from '@bridge/shared';
-import { createDashboardApp } from '../../src/app';
+import { ADMIN, basic, makeDashboard } from '../helpers/dashboard-app';
 import { testRedisUrl, uniquePrefix } from '../../../../test/helpers/test-env';
 
-const auth = `Basic ${Buffer.from('ops:dashboard-pass').toString('base64')}`;
+const auth = basic(ADMIN);
 
 describe('dashboard (bull-board behind Basic auth) on a real Redis', () => {
   let redis: Redis;
   let queues: Queue[];
-  const make = (opts: { readOnly?: boolean; showPii?: boolean } = {}) =>
-    createDashboardApp(queues, { username: 'ops', password: 'dashboard-pass', readOnly: false, showPii: false, ...opts });
+  let prefix: string;
+  let app: express.Express;
+  const make = async (opts: { readOnly?: boolean; showPii?: boolean } = {}) => (await makeDashboard(queues, redis, prefix, opts)).app;
 
   beforeEach(async () => {
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-    const prefix = uniquePrefix();
+    prefix = uniquePrefix();
     queues = ALL_QUEUES.map((name) => new Queue(name, { connection: redis, prefix }));
     const generate = queues.find((q) => q.name === QUEUE.generate)!;
     await generate.add(JOB.generate, { recipient: { external_user_id: 'customer-4711' }, text: 'my card number is 1234' }, { jobId: 'job-1' });
+    app = await make();
   });
   afterEach(async () => {
     for (const q of queues) await q.obliterate({ force: true });
@@ -28,10 +31,10 @@ describe('dashboard (bull-board behind Basic auth) on a real Redis', () => {
 
   test.each([
     ['no credentials', undefined],
-    ['a wrong password', `Basic ${Buffer.from('ops:wrong').toString('base64')}`],
+    ['a wrong password', basic({ name: ADMIN.name, password: 'wrong' })],
   ])('when a request has %s, then every route answers 401 with a Basic challenge', async (_name, header) => {
     for (const route of ['/', '/api/queues']) {
-      const req = request(make()).get(route);
+      const req = request(app).get(route);
       const res = await (header ? req.set('Authorization', header) : req);
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toMatch(/^Basic/);
@@ -39,7 +42,6 @@ describe('dashboard (bull-board behind Basic auth) on a real Redis', () => {
   });
 
   test('when logged in, then the page and every project queue are served', async () => {
-    const app = make();
     expect((await request(app).get('/').set('Authorization', auth)).status).toBe(200);
     const res = await request(app).get('/api/queues').set('Authorization', auth);
     expect(res.status).toBe(200);
@@ -47,7 +49,7 @@ describe('dashboard (bull-board behind Basic auth) on a real Redis', () => {
   });
 
   test('when DASHBOARD_SHOW_PII is off, then job data shows neither text nor full ids', async () => {
-    const res = await request(make()).get('/api/queues').query({ activeQueue: QUEUE.generate, status: 'waiting' }).set('Authorization', auth);
+    const res = await request(app).get('/api/queues').query({ activeQueue: QUEUE.generate, status: 'waiting' }).set('Authorization', auth);
     const body = JSON.stringify(res.body);
     expect(body).not.toContain('1234');
     expect(body).not.toContain('customer-4711');
@@ -55,15 +57,15 @@ describe('dashboard (bull-board behind Basic auth) on a real Redis', () => {
   });
 
   test('when DASHBOARD_SHOW_PII is on, then job data is shown as stored', async () => {
-    const res = await request(make({ showPii: true })).get('/api/queues').query({ activeQueue: QUEUE.generate, status: 'waiting' }).set('Authorization', auth);
+    const res = await request(await make({ showPii: true })).get('/api/queues').query({ activeQueue: QUEUE.generate, status: 'waiting' }).set('Authorization', auth);
     expect(JSON.stringify(res.body)).toContain('customer-4711');
   });
 
   test('when DASHBOARD_READ_ONLY is on, then the queues are marked read-only and retries are refused', async () => {
-    const app = make({ readOnly: true });
-    const res = await request(app).get('/api/queues').set('Authorization', auth);
+    const readOnly = await make({ readOnly: true });
+    const res = await request(readOnly).get('/api/queues').set('Authorization', auth);
     expect(res.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
-    const retry = await request(app).put(`/api/queues/${QUEUE.generate}/retry/failed`).set('Authorization', auth);
+    const retry = await request(readOnly).put(`/api/queues/${QUEUE.generate}/retry/failed`).set('Authorization', auth);
     expect(retry.status).toBeGreaterThanOrEqual(400);
   });
 
@@ -73,7 +75,6 @@ describe('dashboard (bull-board behind Basic auth) on a real Redis', () => {
       { connection: redis, prefix: generate.opts.prefix });
     await new Promise((resolve) => worker.once('failed', resolve));
     await worker.close();
-    const app = make();
     const list = await request(app).get('/api/queues').query({ activeQueue: QUEUE.generate, status: 'failed' }).set('Authorization', auth);
     expect(JSON.stringify(list.body)).toContain('UPSTREAM_REJECTED: ai answered HTTP 400');
 
