@@ -4,7 +4,9 @@
 # Exits non-zero on any finding, warnings included. Needs node, pnpm and the npm registry (the
 # linters run through `pnpm dlx` at pinned versions; no Docker engine needed).
 #
-#   docker-compose.yml  dclint: the compose-spec schema plus best practices (rules set in .dclintrc)
+#   docker-compose.yml  dclint: the compose-spec schema plus best practices (rules set in .dclintrc),
+#                       and scripts/lint-compose-hardening.mjs: every service non-root, read-only,
+#                       cap_drop ALL, no-new-privileges (needs `pnpm install` for its YAML parser)
 #   Dockerfiles         dockerfile-utils: the Dockerfile parser and validator behind the Docker
 #                       language server and VS Code's Docker support (hadolint has no npm or Debian
 #                       package, and dockerfilelint is no longer maintained), plus this project's
@@ -26,6 +28,12 @@ if pnpm --silent dlx "$DCLINT" --config .dclintrc --max-warnings 0 docker-compos
   echo "  ok"
 else
   fail "dclint reported problems in docker-compose.yml"
+fi
+echo "== docker-compose.yml: container hardening"
+if node scripts/lint-compose-hardening.mjs docker-compose.yml; then
+  echo "  ok"
+else
+  fail "a service of docker-compose.yml lost its hardening"
 fi
 
 first=""

@@ -198,9 +198,14 @@ for (const d of deployments) {
   const psc = pod.securityContext ?? {};
   if (psc.runAsNonRoot !== true) fail(where, 'pod securityContext.runAsNonRoot must be true');
   if (psc.runAsUser !== 1000) fail(where, 'pod securityContext.runAsUser must be 1000 (the node user of the images)');
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) fail(where, 'the pod must not share the host\'s network, PID or IPC namespace');
   for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
     const at = `${where} container ${c.name}`;
     const sc = c.securityContext ?? {};
+    const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') fail(at, 'seccompProfile.type must be RuntimeDefault (pod or container securityContext)');
+    if (sc.privileged === true) fail(at, 'securityContext.privileged must not be true');
+    if (sc.capabilities?.add?.length) fail(at, `securityContext.capabilities.add gives back ${sc.capabilities.add.join(', ')}`);
     if (sc.readOnlyRootFilesystem !== true) fail(at, 'securityContext.readOnlyRootFilesystem must be true');
     if (sc.allowPrivilegeEscalation !== false) fail(at, 'securityContext.allowPrivilegeEscalation must be false');
     if (!(sc.capabilities?.drop ?? []).includes('ALL')) fail(at, 'securityContext.capabilities.drop must include ALL');
