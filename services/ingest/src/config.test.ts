@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '@bridge/shared';
 import { loadConfig } from './config';
 
@@ -98,5 +100,17 @@ describe('ingest loadConfig', () => {
   test('when TRUST_PROXY is true with an allowlist, then start-up refuses it (any client could name its own address)', () => {
     expect(() => loadConfig({ WEBHOOK_SECRET: '0123456789abcdef', WEBHOOK_ALLOWED_CIDRS: '10.0.0.0/8', TRUST_PROXY: 'true' }))
       .toThrow('TRUST_PROXY must not be true with WEBHOOK_ALLOWED_CIDRS');
+  });
+
+  test('when a ready WEBHOOK_ALLOWED_CIDRS value of docs/security.md is used, then every one of them is accepted', () => {
+    // Arrange
+    const doc = readFileSync(path.join(__dirname, '../../../docs/security.md'), 'utf8');
+    const values = [...doc.matchAll(/`WEBHOOK_ALLOWED_CIDRS=([^`]+)`/g)].map((m) => m[1]!);
+
+    // Act
+    const counts = values.map((v) => loadConfig({ WEBHOOK_SECRET: '0123456789abcdef', WEBHOOK_ALLOWED_CIDRS: v }).allowedCidrs!.length);
+
+    // Assert: one line per Braze instance group, each with its addresses
+    expect(counts).toEqual([8, 18, 6, 9, 6, 6, 6, 6]);
   });
 });

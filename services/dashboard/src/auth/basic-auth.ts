@@ -19,7 +19,7 @@ export interface BasicAuthOptions {
   isKnownName: (name: string) => boolean;
   throttle: LoginThrottle;
   log: Logger;
-  /** how long good credentials are remembered, so the UI's polling does not run scrypt each time */
+  /** how long good credentials are remembered after their last use, so the UI's polling does not run scrypt each time */
   rememberMs?: number;
   now?: () => number;
 }
@@ -63,6 +63,7 @@ export function createBasicAuth(options: BasicAuthOptions) {
     const key = fingerprint(given.name, given.password);
     const known = remembered.get(key);
     if (known && known.until > now()) {
+      known.until = now() + rememberMs;
       req.user = known.user;
       return next();
     }
