@@ -12,3 +12,8 @@ export * from './queues/queue-names';
 export * from './redis/create-redis';
 export * from './http/secret-compare';
 export * from './redis/lua-script';
+export * from './conversation/conversation-file';
+export * from './conversation/conversation-state';
+export * from './conversation/lanes';
+export * from './agents/agent-events';
+export * from './agents/agent-desk';
