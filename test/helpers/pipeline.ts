@@ -4,7 +4,7 @@ import { QUEUE, sendJobIdFor } from '@bridge/shared';
 import { loadConfig as loadIngestConfig } from '../../services/ingest/src/config';
 import { createIngestApp } from '../../services/ingest/src/ingest-app';
 import { loadConfig as loadWorkerConfig } from '../../services/worker/src/config';
-import { startWorkerApp } from '../../services/worker/src/worker-app';
+import { startWorkerApp, type WorkerOptions } from '../../services/worker/src/worker-app';
 import { captureLogger } from './capture-logger';
 import { ingestEnv, testRedisUrl, uniquePrefix, workerEnv } from './test-env';
 import { brazeOk, echoAi, startStandIn } from './stand-in-server';
@@ -15,14 +15,14 @@ import { eventually } from './service-process';
  * The whole bridge in one test process: the real ingest app (driven with supertest), the real
  * worker on a real Redis under a prefix of its own, and stand-in AI and Braze servers.
  */
-export async function startPipeline(env: Record<string, string> = {}) {
+export async function startPipeline(env: Record<string, string> = {}, options: { clock?: () => number; ingestEnv?: Record<string, string> } & WorkerOptions = {}) {
   const prefix = uniquePrefix();
   const ai = await startStandIn(echoAi);
   const braze = await startStandIn(brazeOk);
   const logs = captureLogger('warn');
-  const ingest = createIngestApp(loadIngestConfig(ingestEnv(testRedisUrl(), prefix, { JOB_ATTEMPTS: env.JOB_ATTEMPTS ?? '8' })), logs.log);
+  const ingest = createIngestApp(loadIngestConfig(ingestEnv(testRedisUrl(), prefix, { JOB_ATTEMPTS: env.JOB_ATTEMPTS ?? '8', ...options.ingestEnv })), logs.log, { clock: options.clock });
   const targets = { redisUrl: testRedisUrl(), prefix, aiUrl: `${ai.url}/v1`, brazeUrl: braze.url };
-  const worker = startWorkerApp(loadWorkerConfig(workerEnv(targets, env)), logs.log);
+  const worker = startWorkerApp(loadWorkerConfig(workerEnv(targets, env)), logs.log, options);
   const eventConnections = [0, 1].map(() => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }));
   const events = {
     generate: new QueueEvents(QUEUE.generate, { connection: eventConnections[0]!, prefix }),
@@ -56,10 +56,9 @@ export async function startPipeline(env: Record<string, string> = {}) {
       return id;
     },
     /** a second worker process's worth of workers on the same Redis and prefix */
-    startExtraWorker: (extra: Record<string, string> = {}) => startWorkerApp(loadWorkerConfig(workerEnv(targets, { ...env, ...extra })), logs.log),
+    startExtraWorker: (extra: Record<string, string> = {}) => startWorkerApp(loadWorkerConfig(workerEnv(targets, { ...env, ...extra })), logs.log, options),
     async stop() {
-      await worker.generateQueue.obliterate({ force: true }).catch(() => undefined);
-      await worker.sendQueue.obliterate({ force: true }).catch(() => undefined);
+      for (const q of [worker.generateQueue, worker.sendQueue, worker.profileQueue, worker.eventsQueue]) await q.obliterate({ force: true }).catch(() => undefined);
       await worker.close();
       await ingest.close();
       await Promise.all([events.generate.close(), events.send.close(), ai.close(), braze.close()]);

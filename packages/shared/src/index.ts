@@ -15,3 +15,8 @@ export * from './redis/lua-script';
 export * from './http/address-allowlist';
 export * from './http/listen';
 export * from './http/security-headers';
+export * from './conversation/conversation-file';
+export * from './conversation/conversation-state';
+export * from './conversation/lanes';
+export * from './agents/agent-events';
+export * from './agents/agent-desk';

@@ -12,6 +12,10 @@ export const WEBHOOK_PATH = '/webhooks/braze/whatsapp';
 
 export interface AppDeps {
   webhookSecrets: readonly string[];
+  /** names of the conversation file's routes (lowercase): /webhooks/braze/whatsapp/<route> */
+  routes: Set<string>;
+  /** the agent API, when AGENT_API_TOKEN is set */
+  agentApi?: express.Router;
   maxBodyBytes: number;
   /** WEBHOOK_ALLOWED_CIDRS: where Braze's webhooks may come from; undefined = anywhere */
   allowedCidrs?: readonly AddressRange[];
@@ -19,11 +23,11 @@ export interface AppDeps {
   log: Logger;
   metrics: IngestMetrics;
   registry: Registry;
-  accept: (msg: InboundMessage, correlationId: string) => Promise<AcceptResult>;
+  accept: (msg: InboundMessage, correlationId: string, route?: string) => Promise<AcceptResult>;
   isReady: () => Promise<boolean>;
 }
 
-const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 415: 'unsupported', 503: 'unavailable' };
+const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 404: 'unknown_route', 413: 'too_large', 415: 'unsupported', 503: 'unavailable' };
 
 function sendError(res: Response, status: number, code: string, message: string, details?: unknown[]) {
   if (status === 503) res.setHeader('Retry-After', '5');
@@ -56,7 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const readBody = express.text({ type: () => true, limit: deps.maxBodyBytes });
 
-  app.post(WEBHOOK_PATH, (req, res, next) => {
+  app.post([WEBHOOK_PATH, `${WEBHOOK_PATH}/:route`], (req, res, next) => {
     const started = process.hrtime.bigint();
     const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
     res.locals.requestId = requestId;
@@ -78,6 +82,11 @@ export function createApp(deps: AppDeps): express.Express {
       return sendError(res, 403, 'FORBIDDEN_SOURCE', 'Requests from this address are not accepted');
     }
     if (!isAuthorized(req.headers)) return next(new AuthError());
+    const route = typeof req.params.route === 'string' ? req.params.route : undefined;
+    res.locals.route = route?.toLowerCase();
+    if (route !== undefined && !deps.routes.has(route.toLowerCase())) {
+      return sendError(res, 404, 'UNKNOWN_ROUTE', `No route "${route.slice(0, 64)}" in the conversation file (CONVERSATION_FILE); the ingest knows: ${[...deps.routes].join(', ') || 'none'}`);
+    }
     if (!req.is(['application/json', 'application/*+json'])) {
       return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
     }
@@ -90,10 +99,12 @@ export function createApp(deps: AppDeps): express.Express {
       metrics.recovered.inc();
       log.warn('webhook message text was not JSON-escaped and was recovered: add "| json_escape" to the message in the Braze webhook template and keep "message" the last field', { requestId: res.locals.requestId });
     }
-    const result = await deps.accept(message, res.locals.requestId as string);
+    const result = await deps.accept(message, res.locals.requestId as string, res.locals.route as string | undefined);
     res.locals.outcome = result.status;
     res.status(result.status === 'queued' ? 202 : 200).json(result);
   });
+
+  if (deps.agentApi) app.use('/agent', deps.agentApi);
 
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'No such route'));
 
@@ -107,6 +118,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (type === 'entity.too.large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${deps.maxBodyBytes} bytes`);
     if (type === 'encoding.unsupported' || type === 'charset.unsupported') return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON');
     if (type === 'request.aborted') return undefined;
+    if (type === 'entity.parse.failed') return sendError(res, 400, 'INVALID_JSON', 'The body is not valid JSON');
     const status = (err as { status?: number }).status;
     if (status && status >= 400 && status < 500) return sendError(res, status, 'BAD_REQUEST', 'The request could not be read');
     log.error('unexpected error', { requestId: res.locals.requestId, error: err });

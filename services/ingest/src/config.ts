@@ -1,9 +1,15 @@
-import { QueueEnv, cidrListEnv, intEnv, jobRetentionFrom, parseEnv, secretListEnv, trustProxyEnv, type Env } from '@bridge/shared';
+import { AgentDeskEnv, ConversationFileEnv, QueueEnv, cidrListEnv, conversationFileFrom, intEnv, jobRetentionFrom, parseEnv, secretListEnv, trustProxyEnv, type Env } from '@bridge/shared';
+import { z } from 'zod';
 
 const IngestEnv = QueueEnv.extend({
+  ...ConversationFileEnv,
+  ...AgentDeskEnv,
   INGEST_PORT: intEnv(3000),
   WEBHOOK_SECRET: secretListEnv(16).describe('Shared secret Braze sends as X-Webhook-Secret or Authorization: Bearer, 16+ characters. Several, comma-separated, while one is rotated: any one is accepted.'),
   INGEST_MAX_BODY_BYTES: intEnv(65_536, 1_024),
+  AGENT_API_TOKEN: z.string().transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(24, 'each token must be at least 24 characters (e.g. openssl rand -hex 32)')).min(1)).optional()
+    .describe('Bearer token(s) of the agent API (/agent/*); comma-separated to rotate. Unset: the agent API is off.'),
   WEBHOOK_ALLOWED_CIDRS: cidrListEnv().optional().describe('Comma-separated addresses and CIDR ranges allowed to post to /webhooks/braze/*; others get 403. Unset: any address. Ready values per Braze instance in docs/security.md.'),
   TRUST_PROXY: trustProxyEnv().describe('Express trust proxy: false (the socket address is the client), a hop count, or the proxies\' addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.'),
 }).superRefine((env, ctx) => {
@@ -11,9 +17,11 @@ const IngestEnv = QueueEnv.extend({
     ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'must not be true with WEBHOOK_ALLOWED_CIDRS: every client could pick its address in X-Forwarded-For; name the proxies or a hop count' });
   }
 });
+export { IngestEnv };
 
 export function loadConfig(env: Env) {
   const e = parseEnv(IngestEnv, env);
+  const file = conversationFileFrom(e);
   return {
     port: e.INGEST_PORT,
     redisUrl: e.REDIS_URL,
@@ -26,6 +34,10 @@ export function loadConfig(env: Env) {
     allowedCidrs: e.WEBHOOK_ALLOWED_CIDRS,
     trustProxy: e.TRUST_PROXY,
     jobs: jobRetentionFrom(e),
+    ttlSeconds: e.CONVERSATION_TTL_HOURS * 3600,
+    routes: new Set(file.routes.map((r) => r.name.toLowerCase())),
+    agentApiTokens: e.AGENT_API_TOKEN,
+    handoffText: e.AGENT_HANDOFF_TEXT,
   };
 }
 export type IngestConfig = ReturnType<typeof loadConfig>;

@@ -1,9 +1,12 @@
 import { Queue } from 'bullmq';
 import type express from 'express';
-import { QUEUE, checkEvictionPolicy, createMetricsRegistry, createRedis, defaultJobOptions, pingRedis, type Logger } from '@bridge/shared';
+import {
+  QUEUE, checkEvictionPolicy, createAgentDesk, createAgentEventEmitter, createMetricsRegistry, createRedis, defaultJobOptions, pingRedis, type Logger,
+} from '@bridge/shared';
+import { createAgentApiRouter } from './agent-api/agent-api.routes';
 import { createApp } from './app';
 import type { IngestConfig } from './config';
-import { createAcceptInboundMessage } from './domain/accept-inbound-message';
+import { createAcceptInboundMessage, requireRedis } from './domain/accept-inbound-message';
 import { createIngestMetrics } from './http/metrics';
 
 export interface IngestApp {
@@ -15,22 +18,36 @@ export interface IngestApp {
 }
 
 /** The ingest's composition root: everything but the listening socket and signals. */
-export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
+export function createIngestApp(config: IngestConfig, log: Logger, options: { clock?: () => number } = {}): IngestApp {
+  const clock = options.clock ?? Date.now;
   const redis = createRedis(config.redisUrl, 'producer', log, 'ingest', config.redisCluster);
   void checkEvictionPolicy(redis, log);
-  const queue = new Queue(QUEUE.generate, { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) });
-  queue.on('error', () => undefined); // the connection's own listener reports it once
+  const queueOptions = { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) };
+  const queue = new Queue(QUEUE.generate, queueOptions);
+  const queues = [queue];
+  for (const q of queues) q.on('error', () => undefined); // the connection's own listener reports it once
+  let agentApi: express.Router | undefined;
+  if (config.agentApiTokens) {
+    const sendQueue = new Queue(QUEUE.send, queueOptions);
+    const eventsQueue = new Queue(QUEUE.agentEvents, queueOptions);
+    queues.push(sendQueue, eventsQueue);
+    const emit = createAgentEventEmitter({ redis, queue: eventsQueue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, clock });
+    const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
+    agentApi = createAgentApiRouter({ desk, tokens: config.agentApiTokens, handoffText: config.handoffText, maxBodyBytes: config.maxBodyBytes, requireRedis: () => requireRedis(redis) });
+  }
   const registry = createMetricsRegistry('ingest');
   let draining = false;
   const app = createApp({
     webhookSecrets: config.webhookSecrets,
+    routes: config.routes,
+    agentApi,
     maxBodyBytes: config.maxBodyBytes,
     allowedCidrs: config.allowedCidrs,
     trustProxy: config.trustProxy,
     log,
     metrics: createIngestMetrics(registry),
     registry,
-    accept: createAcceptInboundMessage({ redis, queue, prefix: config.prefix }),
+    accept: createAcceptInboundMessage({ redis, queue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, clock }),
     isReady: async () => !draining && pingRedis(redis),
   });
   return {
@@ -38,7 +55,7 @@ export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
     queue,
     drain: () => { draining = true; },
     async close() {
-      await queue.close();
+      await Promise.all(queues.map((q) => q.close()));
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -1,5 +1,6 @@
 import { ConfigError } from '@bridge/shared';
-import { DEFAULT_SILENT_KEYWORDS, DEFAULT_SYSTEM_PROMPT, loadConfig } from './config';
+import { DEFAULT_SYSTEM_PROMPT, loadConfig } from './config';
+import { DEFAULT_SILENT_KEYWORDS } from './conversation/match';
 
 /** The variables the worker cannot start without; every test starts from these. */
 const requiredEnv = () => ({
@@ -113,7 +114,7 @@ describe('worker loadConfig', () => {
 
     // Assert
     expect(config.silentKeywords).toEqual(DEFAULT_SILENT_KEYWORDS.split(','));
-    expect(config.silentKeywords).toContain('STOP ALL');
+    expect(config.silentKeywords).toEqual(expect.arrayContaining(['STOP ALL', 'PARAR', 'SAIR', 'DESCADASTRAR', 'BAJA', 'ALTO', 'START', 'UNSTOP', 'VOLTAR']));
   });
 
   test('when SILENT_KEYWORDS has blanks around entries, then they are trimmed and empties dropped', () => {

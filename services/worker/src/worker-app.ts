@@ -1,15 +1,23 @@
 import { Queue, type Worker } from 'bullmq';
-import { QUEUE, checkEvictionPolicy, createMetricsRegistry, createRedis, defaultJobOptions, pingRedis, type Logger } from '@bridge/shared';
+import {
+  QUEUE, JOB, TRANSCRIPT_MAX_ENTRIES, bridgeKeys, checkEvictionPolicy, createAgentDesk, createAgentEventEmitter, createMetricsRegistry,
+  createRedis, defaultJobOptions, pingRedis, type Logger,
+} from '@bridge/shared';
 import type { Registry } from 'prom-client';
+import { createAgentEventsProcessor } from './agents/agent-events.processor';
+import { IDLE_CHECK_EVERY_MS, createIdleRelease } from './agents/idle-release';
+import { createWebhookSink, type AgentEventSink } from './agents/webhook-sink';
+import { createAiReplier } from './ai/ai-reply';
 import { createAiClient } from './clients/ai.client';
-import { createBrazeClient } from './clients/braze.client';
+import { createBrazeClient, type ReplyItem } from './clients/braze.client';
 import type { WorkerConfig } from './config';
-import { createConversationHistory } from './domain/conversation-history';
+import { keywordSet, routeMatcher } from './conversation/match';
+import { createTurnProcessor } from './conversation/turn.processor';
+import { createTurnStore } from './conversation/turn-store';
+import { createBatcher } from './domain/batcher';
 import { createConversationOrder } from './domain/conversation-order';
-import { createReplyBatcher } from './domain/reply-batcher';
-import { createRouter } from './domain/route-message';
 import { createWorkerMetrics } from './metrics';
-import { createGenerateReplyProcessor } from './processors/generate-reply.processor';
+import { createProfileSyncProcessor } from './profile/profile-sync.processor';
 import { createSendReplyProcessor } from './processors/send-reply.processor';
 import { holdQueue, startWorker } from './workers';
 
@@ -17,68 +25,123 @@ export interface WorkerApp {
   workers: Worker[];
   generateQueue: Queue;
   sendQueue: Queue;
+  profileQueue: Queue;
+  eventsQueue: Queue;
   registry: Registry;
+  /** gives idle handoffs back to the bot now (the maintenance queue does it every 30 s) */
+  releaseIdleHandoffs: () => Promise<{ released: number }>;
   isReady: () => Promise<boolean>;
   /** Stops taking jobs, waits for the ones in flight, closes every connection. */
   close: () => Promise<void>;
 }
 
+export interface WorkerOptions {
+  /** time as the worker sees it: tests move it */
+  clock?: () => number;
+  /** more event sinks (tests, Chatwoot) */
+  sinks?: AgentEventSink[];
+}
+
 /** The worker's composition root: everything but the process (signals, health port). */
-export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
+export function startWorkerApp(config: WorkerConfig, log: Logger, options: WorkerOptions = {}): WorkerApp {
+  const clock = options.clock ?? Date.now;
   const redis = createRedis(config.redisUrl, 'worker', log, 'worker', config.redisCluster);
   void checkEvictionPolicy(redis, log);
   const queueOptions = { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) };
   const generateQueue = new Queue(QUEUE.generate, queueOptions);
   const sendQueue = new Queue(QUEUE.send, queueOptions);
+  const profileQueue = new Queue(QUEUE.profile, queueOptions);
+  const eventsQueue = new Queue(QUEUE.agentEvents, queueOptions);
+  const maintenanceQueue = new Queue(QUEUE.maintenance, queueOptions);
+  const queues = [generateQueue, sendQueue, profileQueue, eventsQueue, maintenanceQueue];
 
   const registry = createMetricsRegistry('worker');
-  const metrics = createWorkerMetrics(registry, [generateQueue, sendQueue], config.queueDepthMetrics);
+  const metrics = createWorkerMetrics(registry, { queues, withQueueDepth: config.queueDepthMetrics, agentsWaiting: { redis, key: bridgeKeys(config.prefix).agentsWaiting } });
   // assigned below; the clients' observers use them only once jobs run
   let generateWorker: Worker;
   let sendWorker: Worker;
-  const hold = (worker: Worker, ms: number) => holdQueue(worker, metrics, ms).catch((err: Error) => log.warn('could not hold the queue', { error: err.message }));
+  let profileWorker: Worker | undefined;
+  const hold = (worker: Worker | undefined, ms: number) => worker && holdQueue(worker, metrics, ms).catch((err: Error) => log.warn('could not hold the queue', { error: err.message }));
   const ai = createAiClient(config.ai, ({ status, seconds, promptTokens, completionTokens, pauseMs }) => {
     metrics.upstreamSeconds.observe({ upstream: 'ai', status }, seconds);
     if (promptTokens) metrics.aiTokens.inc({ kind: 'prompt' }, promptTokens);
     if (completionTokens) metrics.aiTokens.inc({ kind: 'completion' }, completionTokens);
     if (pauseMs) void hold(generateWorker, pauseMs);
   });
-  const braze = createBrazeClient(config.braze, ({ status, seconds, recipients, rateLimit }) => {
-    metrics.upstreamSeconds.observe({ upstream: 'braze', status }, seconds);
-    metrics.brazeRecipients.observe(recipients);
+  const braze = createBrazeClient(config.braze, ({ endpoint, status, seconds, items, rateLimit }) => {
+    metrics.upstreamSeconds.observe({ upstream: endpoint === 'track' ? 'braze_track' : 'braze', status }, seconds);
+    (endpoint === 'track' ? metrics.profileObjects : metrics.brazeRecipients).observe(items);
     if (!rateLimit) return;
     metrics.brazeRemaining.set(rateLimit.remaining);
     // the workspace's hourly pool is spent: send nothing until it resets instead of collecting 429s
-    if (rateLimit.remaining <= 0) void hold(sendWorker, rateLimit.resetAtMs - Date.now());
+    if (rateLimit.remaining <= 0) void hold(endpoint === 'track' ? profileWorker : sendWorker, rateLimit.resetAtMs - clock());
+  }, clock);
+  const batcher = createBatcher((campaignId, items: ReplyItem[]) => braze.send(campaignId, items), {
+    maxSize: config.braze.batchSize, maxWaitMs: config.braze.batchWaitMs, groupOf: (i) => i.campaignId, keyOf: (i) => JSON.stringify(i.recipient),
   });
-  const batcher = createReplyBatcher((items) => braze.send(items), { maxSize: config.braze.batchSize, maxWaitMs: config.braze.batchWaitMs });
-  const order = createConversationOrder({ redis, prefix: config.prefix, generateQueue, sendQueue, gapGraceMs: config.orderGapGraceMs, log });
-  const history = createConversationHistory({ redis, prefix: config.prefix, ...config.history });
+  const order = createConversationOrder({
+    redis, prefix: config.prefix, generateQueue, sendQueue, eventsQueue, gapGraceMs: config.orderGapGraceMs,
+    ttlSeconds: config.ttlSeconds, historyMax: TRANSCRIPT_MAX_ENTRIES, log,
+  });
+  const emit = createAgentEventEmitter({ redis, queue: eventsQueue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, clock });
+  const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
+  const replier = createAiReplier({
+    ai, systemPrompt: config.ai.systemPrompt, assistPrompt: config.agents.assistPrompt, fallbackMessage: config.fallbackMessage,
+    history: config.history, metrics, log, clock,
+  });
+  const settings = {
+    file: config.conversationFile,
+    isSilent: keywordSet(config.silentKeywords),
+    matchRoute: routeMatcher(config.conversationFile.routes),
+    handoffText: config.agents.handoffText,
+    windowMs: config.windowMs,
+    templateCampaignId: config.braze.templateCampaignId,
+  };
+  const profileOn = config.profile !== undefined;
+  const turn = createTurnProcessor({
+    settings, store: createTurnStore({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, tail: Math.max(1, config.history.maxTurns * 3) }),
+    order, replier, desk, emit, sendQueue, profileQueue: profileOn ? profileQueue : undefined, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds,
+    liveAgents: config.agents.live, agentAssist: config.agents.assist, fallbackMessage: config.fallbackMessage, metrics, log, clock,
+  });
+  const send = createSendReplyProcessor({
+    batcher, order, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds,
+    campaigns: { default: config.braze.campaignId, agent: config.braze.agentCampaignId, template: config.braze.templateCampaignId },
+    windowMs: config.windowMs, emit, profileQueue: profileOn ? profileQueue : undefined, metrics, log, clock,
+  });
+  const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook, clock)] : []), ...(options.sinks ?? [])];
+  const events = createAgentEventsProcessor({ sinks, order, queue: eventsQueue, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, attempts: config.agents.eventAttempts, metrics, clock });
+  const idle = createIdleRelease({ desk, redis, prefix: config.prefix, idleMs: config.agents.idleReleaseMs, log, clock });
 
-  const settings = { connection: redis, prefix: config.prefix, concurrency: config.concurrency, lockDurationMs: config.lockDurationMs, log, metrics };
-  const generate = createGenerateReplyProcessor({
-    ai, history, order, route: createRouter(config.silentKeywords), sendQueue,
-    systemPrompt: config.ai.systemPrompt, fallbackMessage: config.fallbackMessage, log,
-  });
-  generateWorker = startWorker(QUEUE.generate, generate, settings, { limiter: config.ai.rateLimit });
+  const workerSettings = { connection: redis, prefix: config.prefix, concurrency: config.concurrency, lockDurationMs: config.lockDurationMs, log, metrics };
+  generateWorker = startWorker(QUEUE.generate, turn, workerSettings, { limiter: config.ai.rateLimit });
   // enough sends in flight to fill a batch
-  sendWorker = startWorker(QUEUE.send, createSendReplyProcessor({ batcher, order, redis, prefix: config.prefix }), settings, {
-    concurrency: Math.max(config.concurrency, config.braze.batchSize),
-  });
+  sendWorker = startWorker(QUEUE.send, send, workerSettings, { concurrency: Math.max(config.concurrency, config.braze.batchSize) });
   const workers = [generateWorker, sendWorker];
+  if (config.profile) {
+    const profile = createProfileSyncProcessor({ braze, redis, prefix: config.prefix, batchSize: config.profile.batchSize, batchWaitMs: config.braze.batchWaitMs, requestsPerMinute: config.profile.requestsPerMinute, clock });
+    profileWorker = startWorker(QUEUE.profile, profile, workerSettings, { concurrency: config.profile.batchSize });
+    workers.push(profileWorker);
+  }
+  workers.push(startWorker(QUEUE.agentEvents, events, workerSettings));
+  workers.push(startWorker(QUEUE.maintenance, idle, workerSettings, { concurrency: 1 }));
+  void maintenanceQueue.upsertJobScheduler(JOB.releaseIdle, { every: IDLE_CHECK_EVERY_MS }, { name: JOB.releaseIdle, opts: { removeOnComplete: true, removeOnFail: 100 } })
+    .catch((err: Error) => log.warn('could not schedule the idle-handoff check', { error: err.message }));
 
   let closing = false;
   return {
     workers,
     generateQueue,
     sendQueue,
+    profileQueue,
+    eventsQueue,
     registry,
+    releaseIdleHandoffs: idle.sweep,
     isReady: async () => !closing && workers.every((w) => w.isRunning()) && pingRedis(redis),
     async close() {
       closing = true;
       // AI calls first, while the send worker still runs to deliver what they produce
       for (const w of workers) await w.close();
-      await Promise.all([generateQueue.close(), sendQueue.close()]);
+      await Promise.all(queues.map((q) => q.close()));
       await redis.quit().catch(() => redis.disconnect());
     },
   };

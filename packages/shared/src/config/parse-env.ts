@@ -10,10 +10,11 @@ export type Env = Record<string, string | undefined>;
  * `FOO=` in a compose file falls back to the default. On failure the ConfigError message
  * is one line naming every bad variable and what is wrong, never the value.
  */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env, options: { keepEmpty?: string[] } = {}): z.infer<S> {
   const cleaned: Env = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
+    // a few variables mean "off" when set empty (FALLBACK_MESSAGE=)
+    if (value !== undefined && (value.trim() !== '' || options.keepEmpty?.includes(key))) cleaned[key] = value;
   }
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
@@ -155,6 +156,7 @@ export const BaseEnv = z.object({
   REDIS_CLUSTER: boolEnv(false),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   LOG_PII: boolEnv(false).describe('Lets phone numbers, message text, profile names and user names into the logs, at every level. Only for a developer\'s machine; secrets stay redacted even then.'),
+  CONVERSATION_TTL_HOURS: intEnv(72).describe('Hours every key the bridge stores about a person (transcript, state, order, dedupe) outlives their last activity.'),
 }).superRefine((env, ctx) => {
   // BullMQ's Lua scripts touch many keys of a queue at once: on a cluster they must share a slot
   if (env.REDIS_CLUSTER && !/^\{[^{}]+\}$/.test(env.REDIS_PREFIX)) {

@@ -50,10 +50,13 @@ export class DependencyUnavailableError extends AppError {
   }
 }
 
-/** A call to the AI or Braze failed; `retryable` follows the HTTP classification. */
+/** The services the bridge calls. */
+export type Upstream = 'ai' | 'braze' | 'agents' | 'chatwoot';
+
+/** A call to the AI, Braze or an agent system failed; `retryable` follows the HTTP classification. */
 export class UpstreamError extends AppError {
   constructor(
-    readonly upstream: 'ai' | 'braze',
+    readonly upstream: Upstream,
     code: string,
     message: string,
     options: AppErrorOptions & { status?: number },

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import { UpstreamError } from '../errors/app-error';
+import { UpstreamError, type Upstream } from '../errors/app-error';
 import { retryAfterMs, type ResponseHeaders } from './rate-limit-headers';
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
@@ -8,7 +8,7 @@ const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
  * The one place that reads axios internals. Network errors, timeouts, 408, 409, 425, 429 and
  * 5xx can pass; other 4xx are permanent. Never includes request bodies or headers.
  */
-export function classifyHttpError(err: unknown, upstream: 'ai' | 'braze'): UpstreamError {
+export function classifyHttpError(err: unknown, upstream: Upstream): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (axios.isAxiosError(err)) {
     const status = err.response?.status;

@@ -60,7 +60,8 @@ describe('conversationKeys', () => {
 
     // Act
     const keys = conversationKeys('bridge', id);
-    const all = [keys.seq, keys.next, keys.jobs, keys.history, keys.reply('j1'), keys.sent('j1'), keys.dedupe('m1')];
+    const all = [keys.seq, keys.next, keys.jobs, keys.state, keys.history, keys.outcome('j1'), keys.sent('j1'), keys.tools('j1'), keys.dedupe('m1'),
+      ...Object.values(keys.lane('agent')), ...Object.values(keys.lane('ev')), ...Object.values(keys.lane('ev:webhook'))];
 
     // Assert
     for (const key of all) {
@@ -86,9 +87,21 @@ describe('conversationKeys', () => {
     const keys = conversationKeys('p', 'u1');
 
     // Act
-    const replies = [keys.reply('job-1'), keys.reply('job-2')];
+    const outcomes = [keys.outcome('job-1'), keys.outcome('job-2')];
 
     // Assert
-    expect(replies).toEqual(['p:conv:{u1}:reply:job-1', 'p:conv:{u1}:reply:job-2']);
+    expect(outcomes).toEqual(['p:conv:{u1}:outcome:job-1', 'p:conv:{u1}:outcome:job-2']);
+  });
+
+  test('when the inbound lane is asked for, then it is the keys the conversation had before lanes existed', () => {
+    // Arrange
+    const keys = conversationKeys('p', 'u1');
+
+    // Act
+    const inbound = keys.lane('in');
+
+    // Assert
+    expect(inbound).toEqual({ seq: keys.seq, next: keys.next, jobs: keys.jobs });
+    expect(keys.lane('agent').seq).toBe('p:conv:{u1}:lane:agent:seq');
   });
 });

@@ -2,12 +2,22 @@
 export const QUEUE = {
   generate: 'reply-generate',
   send: 'reply-send',
+  /** writes to Braze profiles (POST /users/track), batched, on a rate limit of their own */
+  profile: 'profile-sync',
+  /** events for live agents: fan-out per conversation, then one delivery per sink */
+  agentEvents: 'agent-events',
+  /** periodic housekeeping: idle handoffs given back to the bot */
+  maintenance: 'maintenance',
 } as const;
 
 export const JOB = {
   generate: 'generate-reply',
   send: 'send-reply',
+  profile: 'sync-profile',
+  agentEvent: 'agent-event',
+  deliverEvent: 'deliver-event',
+  releaseIdle: 'release-idle-handoffs',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
-export const ALL_QUEUES: QueueName[] = [QUEUE.generate, QUEUE.send];
+export const ALL_QUEUES: QueueName[] = [QUEUE.generate, QUEUE.send, QUEUE.profile, QUEUE.agentEvents, QUEUE.maintenance];

@@ -11,7 +11,7 @@ describe('toInboundMessage', () => {
     const inbound = toInboundMessage(fields);
 
     // Assert
-    expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, text: 'hello', mediaCount: 0, messageId: undefined });
+    expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, brazeId: 'b-1', text: 'hello', mediaCount: 0, mediaUrls: [], messageId: undefined, contact: {} });
   });
 
   test.each([
@@ -133,7 +133,7 @@ describe('toInboundMessage', () => {
     const inbound = toInboundMessage(fields);
 
     // Assert
-    expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, text: 'hi', mediaCount: 0, messageId: undefined });
+    expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, brazeId: undefined, text: 'hi', mediaCount: 0, mediaUrls: [], messageId: undefined, contact: {} });
   });
 
   test('when message_id is given, then it is carried; when it is empty, then there is none', () => {
@@ -171,5 +171,16 @@ describe('toInboundMessage', () => {
 
     // Assert
     expect(inbound.text).toBe('  hi there \n');
+  });
+
+  test('when the phone and display name are sent, then they are kept as the contact and media URLs as a list', () => {
+    // Arrange
+    const fields = { user_id: 'u-1', phone_number: '+5511999990000', profile_name: ' Ana ', media_urls: ['https://x/a.jpg', ' '], message: 'hi' };
+
+    // Act
+    const inbound = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound).toMatchObject({ contact: { phone: '+5511999990000', name: 'Ana' }, mediaUrls: ['https://x/a.jpg'], mediaCount: 1 });
   });
 });

@@ -16,9 +16,14 @@ const WebhookBody = z.object({
 
 export interface InboundMessage {
   recipient: Recipient;
+  /** the sender's braze_id when the reply goes by external id */
+  brazeId: string | undefined;
   text: string;
   mediaCount: number;
+  mediaUrls: string[];
   messageId: string | undefined;
+  /** phone and WhatsApp display name, for the agents (personal data) */
+  contact: { phone?: string; name?: string };
 }
 
 /** Validates the parsed body; the reply goes to `user_id` (external id) when set, else `braze_id`. */
@@ -40,6 +45,11 @@ export function toInboundMessage(fields: Record<string, unknown>): InboundMessag
     ]);
   }
   const media = body.media_urls === undefined ? [] : Array.isArray(body.media_urls) ? body.media_urls : [body.media_urls];
-  const mediaCount = media.filter((u) => u.trim() !== '').length;
-  return { recipient, text: body.message, mediaCount, messageId: body.message_id || undefined };
+  const mediaUrls = media.map((u) => u.trim()).filter((u) => u !== '');
+  const contact = { ...(body.phone_number ? { phone: body.phone_number } : {}), ...(body.profile_name?.trim() ? { name: body.profile_name.trim() } : {}) };
+  return {
+    recipient,
+    brazeId: 'external_user_id' in recipient && body.braze_id ? body.braze_id : undefined,
+    text: body.message, mediaCount: mediaUrls.length, mediaUrls, messageId: body.message_id || undefined, contact,
+  };
 }

@@ -41,8 +41,8 @@ describe('per-conversation order across workers (SPEC §7)', () => {
     await expect(p.finished('generate', doomed)).rejects.toThrow(/503/);
   });
 
-  test('when a message fails for good, then the same user\'s next message is still answered', async () => {
-    p = await startPipeline();
+  test('when a message fails for good and the fallback is off, then the same user\'s next message is still answered', async () => {
+    p = await startPipeline({ FALLBACK_MESSAGE: '' });
     p.ai.enqueue({ status: 400, body: { error: { message: 'bad request' } } });
     const failed = await p.post({ message: 'first' });
     const next = await p.post({ message: 'second' });

@@ -151,7 +151,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   test('when a user sends STOP, then neither the AI nor Braze is called, and the next message is answered', async () => {
     p = await startPipeline();
     const stop = await p.post({ message: 'Stop' });
-    expect(await p.finished('generate', stop)).toEqual({ route: 'silent' });
+    expect(await p.finished('generate', stop)).toMatchObject({ route: 'silent', silent: 'opt_out', parts: 0 });
     await p.replied({ message: 'hello again' });
 
     expect(p.ai.requests).toHaveLength(1);

@@ -1,18 +1,22 @@
 import { UpstreamError } from '@bridge/shared';
-import type { ReplyItem } from '../clients/braze.client';
-import { createReplyBatcher } from './reply-batcher';
+import { createBatcher, type BatcherOptions } from './batcher';
 
-const item = (id: string, reply = `reply to ${id}`): ReplyItem => ({ recipient: { external_user_id: id }, reply });
+interface Item { recipient: { external_user_id: string }; reply: string; campaign?: string; size?: number }
+const item = (id: string, reply = `reply to ${id}`, extra: Partial<Item> = {}): Item => ({ recipient: { external_user_id: id }, reply, ...extra });
+const byRecipient = { keyOf: (i: Item) => i.recipient.external_user_id };
+const createReplyBatcher = (send: (group: string, items: Item[]) => Promise<unknown>, o: BatcherOptions<Item>) => createBatcher(send, { ...byRecipient, ...o });
 
-function recordingSend(fail?: (items: ReplyItem[]) => Error | undefined) {
-  const calls: ReplyItem[][] = [];
-  const send = async (items: ReplyItem[]) => {
+function recordingSend(fail?: (items: Item[]) => Error | undefined) {
+  const calls: Item[][] = [];
+  const groups: string[] = [];
+  const send = async (group: string, items: Item[]) => {
     calls.push(items);
+    groups.push(group);
     const err = fail?.(items);
     if (err) throw err;
     return { n: items.length };
   };
-  return { calls, send };
+  return { calls, groups, send };
 }
 
 describe('reply batcher', () => {
@@ -68,5 +72,24 @@ describe('reply batcher', () => {
 
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(calls.map((c) => c.length)).toEqual([3, 1, 1, 1]);
+  });
+
+  test('when replies belong to different campaigns, then each campaign gets its own request', async () => {
+    const { calls, groups, send } = recordingSend();
+    const batcher = createReplyBatcher(send, { maxSize: 50, maxWaitMs: 5, groupOf: (i) => i.campaign ?? 'default' });
+
+    await Promise.all([batcher.submit(item('a', 'x', { campaign: 'c1' })), batcher.submit(item('b', 'y', { campaign: 'c2' })), batcher.submit(item('c', 'z', { campaign: 'c1' }))]);
+
+    expect(groups.sort()).toEqual(['c1', 'c2']);
+    expect(calls.map((c) => c.map((i) => i.recipient.external_user_id).join()).sort()).toEqual(['a,c', 'b']);
+  });
+
+  test('when items have sizes, then a request never carries more than maxSize in total', async () => {
+    const { calls, send } = recordingSend();
+    const batcher = createBatcher(send, { maxSize: 5, maxWaitMs: 5, sizeOf: (i: Item) => i.size ?? 1 });
+
+    await Promise.all([batcher.submit(item('a', 'x', { size: 3 })), batcher.submit(item('b', 'y', { size: 3 })), batcher.submit(item('c', 'z', { size: 2 }))]);
+
+    expect(calls.map((c) => c.map((i) => i.recipient.external_user_id))).toEqual([['a'], ['b', 'c']]);
   });
 });
