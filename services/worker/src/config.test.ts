@@ -155,6 +155,7 @@ describe('worker loadConfig', () => {
     ['BRAZE_REST_ENDPOINT', 'http://rest.iad-01.braze.com', 'BRAZE_REST_ENDPOINT must use https://'],
     ['BRAZE_REST_ENDPOINT', 'https://key:braze-secret-xyzzy@rest.iad-01.braze.com', 'BRAZE_REST_ENDPOINT must not carry a user name or password'],
     ['AI_BASE_URL', 'https://api.openai.com/v1?api-key=xyzzy', 'AI_BASE_URL must not have a query string or fragment'],
+    ['AGENT_WEBHOOK_URL', 'http://agents.example.com/events', 'AGENT_WEBHOOK_URL must use https://'],
   ])('when %s is %s, then start-up fails naming it without the value', (key, url, expected) => {
     // Act
     const act = () => loadConfig({ ...requiredEnv(), [key]: url });
