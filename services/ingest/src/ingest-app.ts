@@ -25,6 +25,7 @@ export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
   const app = createApp({
     webhookSecret: config.webhookSecret,
     maxBodyBytes: config.maxBodyBytes,
+    unknownSender: config.unknownSender,
     log,
     metrics: createIngestMetrics(registry),
     registry,
