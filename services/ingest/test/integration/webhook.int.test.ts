@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import request from 'supertest';
 import { Redis } from 'ioredis';
 import { QUEUE } from '@bridge/shared';
@@ -7,6 +8,7 @@ import { captureLogger } from '../../../../test/helpers/capture-logger';
 import { WEBHOOK_SECRET, ingestEnv, testRedisUrl, uniquePrefix } from '../../../../test/helpers/test-env';
 import { buildWebhookBody, postWebhook, verbatimBody } from '../../../../test/helpers/webhook';
 import { freePort } from '../../../../test/helpers/redis-server';
+import { anyInput, entriesBody, mangledBody, renderedBody } from '../../../../test/helpers/webhook-arbitraries';
 
 describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
   let prefix: string;
@@ -213,6 +215,31 @@ describe('with UNKNOWN_SENDER_RECIPIENT=user_alias', () => {
     const res = await postWebhook(ingest.app, buildWebhookBody({ user_id: '', braze_id: 'bz-1', phone_number: '' }));
 
     expect((await ingest.queue.getJob(res.body.id))?.data.recipient).toEqual({ braze_id: 'bz-1' });
+  });
+});
+
+describe('generated bodies through the real app', () => {
+  let ingest: IngestApp;
+
+  beforeAll(async () => {
+    ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), uniquePrefix())), captureLogger('error').log);
+    await ingest.queue.waitUntilReady();
+  });
+  afterAll(async () => {
+    await ingest.queue.obliterate({ force: true });
+    await ingest.close();
+  });
+
+  test('when random, rendered, hostile and broken bodies arrive, then none is answered 5xx and every refusal is a JSON error with a code', async () => {
+    const body = fc.oneof(anyInput, renderedBody.map((r) => r.raw), entriesBody.map((e) => e.raw), mangledBody);
+    await fc.assert(
+      fc.asyncProperty(body, async (raw) => {
+        const res = await postWebhook(ingest.app, raw);
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) expect(res.body.error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
