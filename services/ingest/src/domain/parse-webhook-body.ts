@@ -63,8 +63,11 @@ function readValidJson(raw: string, parsed: Record<string, unknown>): ParsedBody
   let written = 0;
   KNOWN_KEY.lastIndex = 0;
   while (KNOWN_KEY.test(header)) written++;
-  const name = header.indexOf(QUOTED_CUSTOMER_TEXT_FIELD);
-  if (name >= 0 && QUOTED_ADDRESSING_FIELDS.some((key) => header.includes(key, name))) return undefined;
+  const name = parsed[CUSTOMER_TEXT_FIELD] === undefined ? -1 : header.indexOf(QUOTED_CUSTOMER_TEXT_FIELD);
+  if (name >= 0) {
+    ADDRESSING_KEY.lastIndex = name;
+    if (ADDRESSING_KEY.test(header)) return undefined;
+  }
   let held = 0;
   for (const key of KNOWN_FIELDS) {
     const value = parsed[key];
@@ -78,7 +81,7 @@ const MESSAGE_CLOSES_OBJECT = /"(?:[^"\\]|\\.)*"\s*}\s*$/y;
 const KNOWN_FIELDS = [...IDENTITY_FIELDS, ...OPTIONAL_FIELDS];
 const KNOWN_KEY = new RegExp(`"(?:${KNOWN_FIELDS.join('|')})"\\s*:`, 'g');
 const QUOTED_CUSTOMER_TEXT_FIELD = `"${CUSTOMER_TEXT_FIELD}"`;
-const QUOTED_ADDRESSING_FIELDS = [...IDENTITY_FIELDS, 'phone_number'].map((key) => `"${key}"`);
+const ADDRESSING_KEY = new RegExp(`"(?:${[...IDENTITY_FIELDS, 'phone_number'].join('|')})"`, 'g');
 
 /** Reads a body that is not valid JSON, or is but carries marks of text inserted without json_escape, in one pass. */
 function readTolerantly(raw: string): ParsedBody {
