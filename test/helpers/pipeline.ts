@@ -20,7 +20,8 @@ export async function startPipeline(env: Record<string, string> = {}, options: {
   const ai = await startStandIn(echoAi);
   const braze = await startStandIn(brazeOk);
   const logs = captureLogger('warn');
-  const ingest = createIngestApp(loadIngestConfig(ingestEnv(testRedisUrl(), prefix, { JOB_ATTEMPTS: env.JOB_ATTEMPTS ?? '8', ...options.ingestEnv })), logs.log, { clock: options.clock });
+  const ingestExtra = { JOB_ATTEMPTS: env.JOB_ATTEMPTS ?? '8', ...(env.UNKNOWN_SENDER_RECIPIENT ? { UNKNOWN_SENDER_RECIPIENT: env.UNKNOWN_SENDER_RECIPIENT } : {}), ...options.ingestEnv };
+  const ingest = createIngestApp(loadIngestConfig(ingestEnv(testRedisUrl(), prefix, ingestExtra)), logs.log, { clock: options.clock });
   const targets = { redisUrl: testRedisUrl(), prefix, aiUrl: `${ai.url}/v1`, brazeUrl: braze.url };
   const worker = startWorkerApp(loadWorkerConfig(workerEnv(targets, env)), logs.log, options);
   const eventConnections = [0, 1].map(() => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }));

@@ -43,6 +43,18 @@ describe('maskJobData', () => {
     expect(masked).toEqual({ recipient: { braze_id: '65…78' }, reply: '[hidden: 26 characters]', kind: 'ai' });
   });
 
+  test('when a reply goes to a phone user_alias, then the phone is masked like an id and the label kept', () => {
+    // Arrange
+    const data = { recipient: { user_alias: { alias_name: '+15551234567', alias_label: 'phone' } } };
+
+    // Act
+    const masked = maskJobData(data);
+
+    // Assert
+    expect(masked).toEqual({ recipient: { user_alias: { alias_name: '+1…67', alias_label: 'phone' } } });
+    expect(JSON.stringify(masked)).not.toContain('555123');
+  });
+
   test('when an id has four characters or fewer, then it is fully masked', () => {
     // Arrange
     const data = { recipient: { external_user_id: 'a1b2' } };

@@ -1,6 +1,6 @@
 /** Job fields that hold message text or a customer's identity. */
 const TEXT_FIELDS = new Set(['text', 'reply', 'messageId']);
-const ID_FIELDS = new Set(['external_user_id', 'braze_id']);
+const ID_FIELDS = new Set(['external_user_id', 'braze_id', 'alias_name']);
 
 const maskId = (id: string) => (id.length <= 4 ? '****' : `${id.slice(0, 2)}…${id.slice(-2)}`);
 

@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Registry } from 'prom-client';
 import { AppError, AuthError, createAddressAllowlist, securityHeaders, type AddressRange, type Logger, type TrustProxy } from '@bridge/shared';
 import type { AcceptResult } from './domain/accept-inbound-message';
-import { toInboundMessage, type InboundMessage } from './domain/inbound-message';
+import { toInboundMessage, type InboundMessage, type UnknownSenderRecipient } from './domain/inbound-message';
 import { parseWebhookBody } from './domain/parse-webhook-body';
 import type { IngestMetrics } from './http/metrics';
 import { createSecretCheck } from './http/webhook-auth';
@@ -20,6 +20,7 @@ export interface AppDeps {
   /** WEBHOOK_ALLOWED_CIDRS: where Braze's webhooks may come from; undefined = anywhere */
   allowedCidrs?: readonly AddressRange[];
   trustProxy?: TrustProxy;
+  unknownSender: UnknownSenderRecipient;
   log: Logger;
   metrics: IngestMetrics;
   registry: Registry;
@@ -94,12 +95,17 @@ export function createApp(deps: AppDeps): express.Express {
   }, readBody, async (req: Request, res: Response) => {
     const raw = typeof req.body === 'string' ? req.body : '';
     const parsed = parseWebhookBody(raw);
-    const message = toInboundMessage(parsed.fields);
+    const { inbound, dropped } = toInboundMessage(parsed.fields, deps.unknownSender);
     if (parsed.recovered) {
       metrics.recovered.inc();
       log.warn('webhook message text was not JSON-escaped and was recovered: add "| json_escape" to the message in the Braze webhook template and keep "message" the last field', { requestId: res.locals.requestId });
     }
-    const result = await deps.accept(message, res.locals.requestId as string, res.locals.route as string | undefined);
+    // only known field names reach here: never a value, and no label from the body's own keys
+    for (const field of [...parsed.dropped, ...dropped]) {
+      metrics.droppedFields.inc({ field });
+      log.warn(`webhook field ${field} was left out and the message kept: it was not valid JSON, of the wrong type, repeated, or after profile_name; check how the Braze webhook template writes it (| json_escape for text, quotes around Liquid tags)`, { requestId: res.locals.requestId, field });
+    }
+    const result = await deps.accept(inbound, res.locals.requestId as string, res.locals.route as string | undefined);
     res.locals.outcome = result.status;
     res.status(result.status === 'queued' ? 202 : 200).json(result);
   });

@@ -113,4 +113,30 @@ describe('ingest loadConfig', () => {
     // Assert: one line per Braze instance group, each with its addresses
     expect(counts).toEqual([8, 18, 6, 9, 6, 6, 6, 6]);
   });
+
+  test.each([
+    ['unset', undefined, 'braze_id'],
+    ['user_alias', 'user_alias', 'user_alias'],
+    ['braze_id', 'braze_id', 'braze_id'],
+  ])('when UNKNOWN_SENDER_RECIPIENT is %s, then unknown senders are addressed by %s', (_case, value, expected) => {
+    // Arrange
+    const env = { WEBHOOK_SECRET: '0123456789abcdef', UNKNOWN_SENDER_RECIPIENT: value };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.unknownSender).toBe(expected);
+  });
+
+  test('when UNKNOWN_SENDER_RECIPIENT is something else, then start-up fails naming it', () => {
+    // Arrange
+    const env = { WEBHOOK_SECRET: '0123456789abcdef', UNKNOWN_SENDER_RECIPIENT: 'phone' };
+
+    // Act
+    const act = () => loadConfig(env);
+
+    // Assert
+    expect(act).toThrow('UNKNOWN_SENDER_RECIPIENT must be braze_id or user_alias');
+  });
 });

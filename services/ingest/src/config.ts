@@ -10,6 +10,10 @@ const IngestEnv = QueueEnv.extend({
   AGENT_API_TOKEN: z.string().transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(24, 'each token must be at least 24 characters (e.g. openssl rand -hex 32)')).min(1)).optional()
     .describe('Bearer token(s) of the agent API (/agent/*); comma-separated to rotate. Unset: the agent API is off.'),
+  UNKNOWN_SENDER_RECIPIENT: z
+    .enum(['braze_id', 'user_alias'], { message: 'must be braze_id or user_alias' })
+    .default('braze_id')
+    .describe('How a reply is addressed when the sender has no external id (user_id is empty): `braze_id`, or `user_alias` (alias_label `phone`, alias_name the phone_number as received), which is how Braze keys unknown numbers. With `user_alias`, a body without a phone_number still goes by braze_id.'),
   WEBHOOK_ALLOWED_CIDRS: cidrListEnv().optional().describe('Comma-separated addresses and CIDR ranges allowed to post to /webhooks/braze/*; others get 403. Unset: any address. Ready values per Braze instance in docs/security.md.'),
   TRUST_PROXY: trustProxyEnv().describe('Express trust proxy: false (the socket address is the client), a hop count, or the proxies\' addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.'),
 }).superRefine((env, ctx) => {
@@ -33,6 +37,7 @@ export function loadConfig(env: Env) {
     maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
     allowedCidrs: e.WEBHOOK_ALLOWED_CIDRS,
     trustProxy: e.TRUST_PROXY,
+    unknownSender: e.UNKNOWN_SENDER_RECIPIENT,
     jobs: jobRetentionFrom(e),
     ttlSeconds: e.CONVERSATION_TTL_HOURS * 3600,
     routes: new Set(file.routes.map((r) => r.name.toLowerCase())),

@@ -44,6 +44,7 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     maxBodyBytes: config.maxBodyBytes,
     allowedCidrs: config.allowedCidrs,
     trustProxy: config.trustProxy,
+    unknownSender: config.unknownSender,
     log,
     metrics: createIngestMetrics(registry),
     registry,

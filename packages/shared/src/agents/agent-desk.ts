@@ -118,9 +118,10 @@ export interface DeskDeps {
 }
 
 /** Identity fields for events and lists; never the phone unless asked. */
-export function identityOf(state: ConversationState): { user_id?: string; braze_id?: string } {
+export function identityOf(state: Pick<ConversationState, 'recipient' | 'brazeId'>): { user_id?: string; braze_id?: string } {
   const r = state.recipient;
-  return { ...(r && 'external_user_id' in r ? { user_id: r.external_user_id } : {}), ...(state.brazeId || (r && 'braze_id' in r) ? { braze_id: state.brazeId ?? (r as { braze_id: string }).braze_id } : {}) };
+  const brazeId = state.brazeId ?? (r && 'braze_id' in r ? r.braze_id : undefined);
+  return { ...(r && 'external_user_id' in r ? { user_id: r.external_user_id } : {}), ...(brazeId ? { braze_id: brazeId } : {}) };
 }
 
 /**

@@ -51,6 +51,33 @@ describe('conversationIdFor', () => {
     expect(ids[1]).not.toContain('65f0c2a1');
     for (const id of ids) expect(id).toMatch(/^[ub][A-Za-z0-9_-]{22}$/);
   });
+test.each([
+    ['an external_user_id', { external_user_id: '+15551234567' }],
+    ['a braze_id', { braze_id: '+15551234567' }],
+    ['a user_alias with another label', { user_alias: { alias_name: '+15551234567', alias_label: 'email' } }],
+  ])('when a phone user_alias and %s carry the same string, then their ids differ', (_case, other) => {
+    // Arrange
+    const alias = { user_alias: { alias_name: '+15551234567', alias_label: 'phone' } };
+
+    // Act
+    const ids = [conversationIdFor(alias), conversationIdFor(other)];
+
+    // Assert
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  test('when the recipient is a phone user_alias, then the id is hashed with its own prefix and holds no trace of the phone', () => {
+    // Arrange
+    const alias = { user_alias: { alias_name: '+15551234567', alias_label: 'phone' } };
+
+    // Act
+    const id = conversationIdFor(alias);
+
+    // Assert
+    expect(id).toMatch(/^a[A-Za-z0-9_-]{22}$/);
+    expect(id).not.toContain('5551234567');
+    expect(conversationIdFor({ user_alias: { ...alias.user_alias } })).toBe(id);
+  });
 });
 
 describe('conversationKeys', () => {

@@ -8,7 +8,10 @@ const digest = (value: string) => createHash('sha256').update(value).digest('bas
  * appears in Redis key names; the prefix says which identifier it came from.
  */
 export function conversationIdFor(recipient: Recipient): string {
-  return 'external_user_id' in recipient ? `u${digest(recipient.external_user_id)}` : `b${digest(recipient.braze_id)}`;
+  if ('external_user_id' in recipient) return `u${digest(recipient.external_user_id)}`;
+  if ('braze_id' in recipient) return `b${digest(recipient.braze_id)}`;
+  // the label is part of the alias: the same name under another label is another user
+  return `a${digest(JSON.stringify([recipient.user_alias.alias_label, recipient.user_alias.alias_name]))}`;
 }
 
 /**

@@ -5,6 +5,8 @@ import type { Lane } from './conversation-keys';
 export const Recipient = z.union([
   z.object({ external_user_id: z.string().min(1) }).strict(),
   z.object({ braze_id: z.string().min(1) }).strict(),
+  // how Braze keys a sender it did not know: an alias-only profile labelled "phone"
+  z.object({ user_alias: z.object({ alias_name: z.string().min(1), alias_label: z.string().min(1) }).strict() }).strict(),
 ]);
 export type Recipient = z.infer<typeof Recipient>;
 

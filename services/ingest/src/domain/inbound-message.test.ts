@@ -8,7 +8,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'customer-42', braze_id: 'b-1', message: 'hello' };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, brazeId: 'b-1', text: 'hello', mediaCount: 0, mediaUrls: [], messageId: undefined, contact: {} });
@@ -23,7 +23,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: userId, braze_id: 'b-1', message: 'hello' };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound.recipient).toEqual({ braze_id: 'b-1' });
@@ -80,7 +80,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'customer-42', message, media_urls: '  ' };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound.text.trim()).toBe('');
@@ -96,7 +96,7 @@ describe('toInboundMessage', () => {
     const fields = { braze_id: 'b-1', message: '', media_urls: mediaUrls };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound).toMatchObject({ recipient: { braze_id: 'b-1' }, text: '', mediaCount: count });
@@ -107,7 +107,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 12345, message_id: 987, message: 'hi' };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound.recipient).toEqual({ external_user_id: '12345' });
@@ -119,7 +119,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: '  customer-42 \n', message: 'hi' };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound.recipient).toEqual({ external_user_id: 'customer-42' });
@@ -130,7 +130,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'customer-42', message: 'hi', external_user_id: 'victim', recipient: { braze_id: 'victim' }, admin: true };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound).toEqual({ recipient: { external_user_id: 'customer-42' }, brazeId: undefined, text: 'hi', mediaCount: 0, mediaUrls: [], messageId: undefined, contact: {} });
@@ -142,8 +142,8 @@ describe('toInboundMessage', () => {
     const withEmptyId = { user_id: 'u', message: 'hi', message_id: '' };
 
     // Act
-    const a = toInboundMessage(withId);
-    const b = toInboundMessage(withEmptyId);
+    const a = toInboundMessage(withId).inbound;
+    const b = toInboundMessage(withEmptyId).inbound;
 
     // Assert
     expect(a.messageId).toBe('wamid.ABC');
@@ -167,7 +167,7 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'u', message: '  hi there \n' };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound.text).toBe('  hi there \n');
@@ -178,9 +178,90 @@ describe('toInboundMessage', () => {
     const fields = { user_id: 'u-1', phone_number: '+5511999990000', profile_name: ' Ana ', media_urls: ['https://x/a.jpg', ' '], message: 'hi' };
 
     // Act
-    const inbound = toInboundMessage(fields);
+    const { inbound } = toInboundMessage(fields);
 
     // Assert
     expect(inbound).toMatchObject({ contact: { phone: '+5511999990000', name: 'Ana' }, mediaUrls: ['https://x/a.jpg'], mediaCount: 1 });
+  });
+
+  test('when a number id is beyond the safe integer range, then it is refused naming it, never rounded', () => {
+    // Arrange: the parser hands such ids over as their digits; a number here has lost them already
+    const fields = { user_id: 2 ** 64, message: 'hi' };
+
+    // Act
+    const error = thrownBy(() => toInboundMessage(fields), ValidationError);
+
+    // Assert
+    expect(error.code).toBe('INVALID_PAYLOAD');
+    expect(error.details).toEqual([expect.objectContaining({ field: 'user_id' })]);
+  });
+
+  test.each([
+    ['profile_name is a number', { profile_name: 5 }, ['profile_name']],
+    ['media_urls is an object', { media_urls: { url: 'https://x/y.jpg' } }, ['media_urls']],
+    ['phone_number is an array', { phone_number: ['+15551234567'] }, ['phone_number']],
+    ['two optional fields are of the wrong type', { profile_name: null, media_urls: [1] }, ['profile_name', 'media_urls']],
+  ])('when %s, then it is dropped and the message kept', (_case, optional, dropped) => {
+    // Arrange
+    const fields = { user_id: 'customer-42', message: 'hello', ...optional };
+
+    // Act
+    const result = toInboundMessage(fields);
+
+    // Assert
+    expect(result).toEqual({ inbound: { recipient: { external_user_id: 'customer-42' }, text: 'hello', mediaCount: 0, messageId: undefined }, dropped });
+  });
+
+  test('when an identity field and an optional field are both of the wrong type, then only the identity field is named', () => {
+    // Arrange
+    const fields = { user_id: { id: 'x' }, profile_name: 5, message: 'hi' };
+
+    // Act
+    const error = thrownBy(() => toInboundMessage(fields), ValidationError);
+
+    // Assert
+    expect(error.details).toEqual([expect.objectContaining({ field: 'user_id' })]);
+  });
+
+  describe('with UNKNOWN_SENDER_RECIPIENT=user_alias', () => {
+    test.each([
+      ['user_id is set', { user_id: 'customer-42', braze_id: 'b-1', phone_number: '+15551234567' }, { external_user_id: 'customer-42' }],
+      ['user_id is empty and there is a phone', { user_id: '', braze_id: 'b-1', phone_number: ' +15551234567 ' }, { user_alias: { alias_name: '+15551234567', alias_label: 'phone' } }],
+      ['the phone is as received, not normalised', { braze_id: 'b-1', phone_number: '15551234567' }, { user_alias: { alias_name: '15551234567', alias_label: 'phone' } }],
+      ['user_id and the phone are empty', { user_id: '', braze_id: 'b-1', phone_number: '  ' }, { braze_id: 'b-1' }],
+      ['there is no phone at all', { braze_id: 'b-1' }, { braze_id: 'b-1' }],
+    ])('when %s, then the recipient is the expected one', (_case, ids, recipient) => {
+      // Arrange
+      const fields = { ...ids, message: 'hi' };
+
+      // Act
+      const { inbound } = toInboundMessage(fields, 'user_alias');
+
+      // Assert
+      expect(inbound.recipient).toEqual(recipient);
+    });
+
+    test('when there is no user_id, phone or braze_id, then it is refused as MISSING_IDENTITY naming the phone too', () => {
+      // Arrange
+      const fields = { user_id: '', message: 'hi' };
+
+      // Act
+      const error = thrownBy(() => toInboundMessage(fields, 'user_alias'), ValidationError);
+
+      // Assert
+      expect(error.code).toBe('MISSING_IDENTITY');
+      expect(error.message).toContain('phone_number');
+    });
+  });
+
+  test('when UNKNOWN_SENDER_RECIPIENT is braze_id (the default) and there is a phone, then the reply still goes by braze_id', () => {
+    // Arrange
+    const fields = { user_id: '', braze_id: 'b-1', phone_number: '+15551234567', message: 'hi' };
+
+    // Act
+    const { inbound } = toInboundMessage(fields);
+
+    // Assert
+    expect(inbound.recipient).toEqual({ braze_id: 'b-1' });
   });
 });

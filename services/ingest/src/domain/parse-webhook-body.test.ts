@@ -1,11 +1,11 @@
 import { ValidationError } from '@bridge/shared';
 import { thrownBy } from '../../../../test/helpers/thrown-by';
-import { parseWebhookBody, topLevelKeys } from './parse-webhook-body';
+import { parseWebhookBody } from './parse-webhook-body';
 
 const IDS = { braze_id: '65f0c2a1b9e77d0012345678', user_id: 'customer-42', phone_number: '+15551234567' };
 
 /**
- * The SPEC §5 template as Braze renders it. `escaped` is what `| json_escape` produces; `verbatim`
+ * The README's template as Braze renders it. `escaped` is what `| json_escape` produces; `verbatim`
  * is what Braze's own guide (no json_escape) produces: the text pasted between the quotes as it is.
  */
 function renderTemplate(text: string, mode: 'escaped' | 'verbatim', eol = '\n'): string {
@@ -29,7 +29,7 @@ function expectRecovered(text: string): void {
   const parsed = parseWebhookBody(raw);
 
   // Assert
-  expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: true });
+  expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: true, dropped: [] });
 }
 
 describe('parseWebhookBody', () => {
@@ -43,35 +43,32 @@ describe('parseWebhookBody', () => {
       const parsed = parseWebhookBody(raw);
 
       // Assert
-      expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: false });
+      expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: false, dropped: [] });
     });
 
-    test('when a valid body puts message first and user_id after, then it is accepted as it is', () => {
+    test('when a valid body puts message first and user_id after, then it is refused: text could have written the fields after it', () => {
       // Arrange
-      const raw = JSON.stringify({ message: 'He said "hi", "user_id": "x"', user_id: 'customer-42', braze_id: 'b-1' });
+      const raw = JSON.stringify({ message: 'He said "hi"', user_id: 'customer-42', braze_id: 'b-1' });
+
+      // Act
+      const error = thrownBy(() => parseWebhookBody(raw), ValidationError);
+
+      // Assert
+      expect(error.code).toBe('MESSAGE_NOT_LAST');
+      expect(error.httpStatus).toBe(400);
+      expect(error.details).toEqual([expect.objectContaining({ field: 'message' })]);
+    });
+
+    test('when a valid body has extra fields and non-string values, then the known ones are read as parsed', () => {
+      // Arrange
+      const raw = JSON.stringify({ user_id: 'customer-42', media_urls: ['https://x/y.jpg'], extra: { a: [1, null, true] }, message: '' });
 
       // Act
       const parsed = parseWebhookBody(raw);
 
       // Assert
-      expect(parsed).toEqual({
-        fields: { message: 'He said "hi", "user_id": "x"', user_id: 'customer-42', braze_id: 'b-1' },
-        recovered: false,
-      });
-    });
-
-    test('when a valid body has extra fields and non-string values, then they are kept as parsed', () => {
-      // Arrange
-      const raw = JSON.stringify({ user_id: 7, media_urls: ['https://x/y.jpg'], extra: { a: [1, null, true] }, message: '' });
-
-      // Act
-      const parsed = parseWebhookBody(raw);
-
-      // Assert
-      expect(parsed).toEqual({
-        fields: { user_id: 7, media_urls: ['https://x/y.jpg'], extra: { a: [1, null, true] }, message: '' },
-        recovered: false,
-      });
+      expect(parsed.fields).toMatchObject({ user_id: 'customer-42', media_urls: ['https://x/y.jpg'], message: '' });
+      expect(parsed.recovered).toBe(false);
     });
   });
 
@@ -101,7 +98,7 @@ describe('parseWebhookBody', () => {
       const parsed = parseWebhookBody(raw);
 
       // Assert
-      expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: true });
+      expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: true, dropped: [] });
     });
 
     test('when whitespace follows the closing brace, then the text is recovered exactly', () => {
@@ -113,7 +110,7 @@ describe('parseWebhookBody', () => {
       const parsed = parseWebhookBody(raw);
 
       // Assert
-      expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: true });
+      expect(parsed).toEqual({ fields: { ...IDS, message: text }, recovered: true, dropped: [] });
     });
   });
 
@@ -145,7 +142,7 @@ describe('parseWebhookBody', () => {
   });
 
   describe('bodies that cannot be recovered', () => {
-    test('when message is not the last field and the text is verbatim, then it is refused with a hint to use json_escape', () => {
+    test('when message is the first field and the text is verbatim, then it is refused with a hint to use json_escape', () => {
       // Arrange
       const raw = [
         '{',
@@ -159,7 +156,7 @@ describe('parseWebhookBody', () => {
       const error = thrownBy(() => parseWebhookBody(raw), ValidationError);
 
       // Assert
-      expect(error.code).toBe('INVALID_JSON');
+      expect(error.code).toBe('MESSAGE_NOT_LAST');
       expect(error.httpStatus).toBe(400);
       expect(error.message).toContain('json_escape');
     });
@@ -212,39 +209,200 @@ describe('parseWebhookBody', () => {
       expect(error.retryable).toBe(false);
     });
   });
-});
 
-describe('topLevelKeys', () => {
-  test('when a valid JSON object has duplicate keys, then they are all kept in order', () => {
-    // Arrange
-    const json = '{"a": 1, "b": {"a": 2, "c": [3, {"d": 4}]}, "a": "x", "e": null, "b": true}';
+  describe('ids written as numbers (a template without quotes around the Liquid tag)', () => {
+    test.each([
+      ['a 20-digit user_id', '"user_id": 12345678901234567890', 'user_id', '12345678901234567890'],
+      ['a 30-digit braze_id', '"braze_id": 123456789012345678901234567890', 'braze_id', '123456789012345678901234567890'],
+      ['a 17-digit message_id', '"message_id": 98765432109876543', 'message_id', '98765432109876543'],
+      ['a safe integer user_id', '"user_id": 42', 'user_id', '42'],
+      ['a negative user_id', '"user_id": -9007199254740993', 'user_id', '-9007199254740993'],
+      ['a phone_number without its plus', '"phone_number": 15551234567', 'phone_number', '15551234567'],
+    ])('when the body holds %s, then its exact digits are kept', (_case, field, key, digits) => {
+      // Arrange
+      const raw = `{${field}, "message": "hi"}`;
 
-    // Act
-    const keys = topLevelKeys(json);
+      // Act
+      const parsed = parseWebhookBody(raw);
 
-    // Assert
-    expect(keys).toEqual(['a', 'b', 'a', 'e', 'b']);
+      // Assert
+      expect(parsed.fields[key]).toBe(digits);
+      expect(parsed.recovered).toBe(false);
+    });
+
+    test('when a 20-digit user_id comes with verbatim text, then its digits are kept and the text recovered', () => {
+      // Arrange
+      const raw = '{"braze_id": "b-1", "user_id": 12345678901234567890, "message": "He said "hi""}';
+
+      // Act
+      const parsed = parseWebhookBody(raw);
+
+      // Assert
+      expect(parsed).toEqual({ fields: { braze_id: 'b-1', user_id: '12345678901234567890', message: 'He said "hi"' }, recovered: true, dropped: [] });
+    });
+
+    test.each([
+      ['user_id', '1.5'],
+      ['user_id', '1e21'],
+      ['braze_id', '12345678901234567890.0'],
+      ['message_id', '5E3'],
+      ['user_id', '-0.25'],
+    ])('when %s is the number %s, then it is refused naming the field, never rounded', (key, literal) => {
+      // Arrange
+      const raw = `{"${key}": ${literal}, "message": "hi"}`;
+
+      // Act
+      const error = thrownBy(() => parseWebhookBody(raw), ValidationError);
+
+      // Assert
+      expect(error.code).toBe('INVALID_PAYLOAD');
+      expect(error.httpStatus).toBe(400);
+      expect(error.details).toEqual([expect.objectContaining({ field: key })]);
+    });
+
+    test('when phone_number is a number with a fraction, then it is dropped and the message kept', () => {
+      // Arrange
+      const raw = `{"user_id": "${IDS.user_id}", "phone_number": 1.5551234567e10, "message": "hi"}`;
+
+      // Act
+      const parsed = parseWebhookBody(raw);
+
+      // Assert
+      expect(parsed).toEqual({ fields: { user_id: IDS.user_id, message: 'hi' }, recovered: false, dropped: ['phone_number'] });
+    });
   });
 
-  test('when keys are escaped or string values hold braces and commas, then only top-level keys are listed', () => {
-    // Arrange
-    const json = '{\n  "us\\u0065r_id": "}{,\\"",\r\n  "message": "a \\"b\\": c"\n}';
+  describe('broken optional fields (a display name without json_escape)', () => {
+    /** The README template with an unescaped profile_name before the message. */
+    const withName = (name: string, message = '"hi"') =>
+      `{"braze_id": "${IDS.braze_id}", "user_id": "${IDS.user_id}", "phone_number": "${IDS.phone_number}", "profile_name": "${name}", "message": ${message}}`;
 
-    // Act
-    const keys = topLevelKeys(json);
+    test.each([
+      ['a backslash', 'Ana \\ Maria'],
+      ['a quote', 'Ana "Bo" Maria'],
+      ['a trailing quote', 'Ana "'],
+      ['a raw line break', 'Ana\nMaria'],
+      ['a quote and a comma', 'Ana", b'],
+      ['a quote, a comma and a colon', 'a", "b'],
+      ['a bad unicode escape', 'Ana \\u12'],
+    ])('when the name has %s, then it is dropped and the ids and the message are kept', (_case, name) => {
+      // Arrange
+      const raw = withName(name);
 
-    // Assert
-    expect(keys).toEqual(['user_id', 'message']);
+      // Act
+      const parsed = parseWebhookBody(raw);
+
+      // Assert
+      expect(parsed).toEqual({ fields: { ...IDS, message: 'hi' }, recovered: false, dropped: ['profile_name'] });
+    });
+
+    test('when the name is broken and the text is verbatim too, then the name is dropped and the text recovered', () => {
+      // Arrange
+      const raw = withName('Ana "Bo"', '"He said "hi""');
+
+      // Act
+      const parsed = parseWebhookBody(raw);
+
+      // Assert
+      expect(parsed).toEqual({ fields: { ...IDS, message: 'He said "hi"' }, recovered: true, dropped: ['profile_name'] });
+    });
+
+    test.each([
+      ['phone_number without quotes', `{"user_id": "${IDS.user_id}", "phone_number": +15551234567, "message": "hi"}`, 'phone_number'],
+      ['media_urls that is not JSON', `{"user_id": "${IDS.user_id}", "media_urls": [https://x/y.jpg], "message": "hi"}`, 'media_urls'],
+      ['profile_name twice', `{"user_id": "${IDS.user_id}", "profile_name": "a", "profile_name": "b", "message": "hi"}`, 'profile_name'],
+    ])('when the body has %s, then that field is dropped and the message kept', (_case, raw, field) => {
+      // Arrange
+      const body = raw;
+
+      // Act
+      const parsed = parseWebhookBody(body);
+
+      // Assert
+      expect(parsed).toEqual({ fields: { user_id: IDS.user_id, message: 'hi' }, recovered: false, dropped: [field] });
+    });
+
+    test('when a phone_number follows the name, then it is dropped: the name could have written it', () => {
+      // Arrange
+      const raw = `{"user_id": "", "braze_id": "${IDS.braze_id}", "profile_name": "x", "phone_number": "+15559990000", "message": "hi"}`;
+
+      // Act
+      const parsed = parseWebhookBody(raw);
+
+      // Assert
+      expect(parsed).toEqual({ fields: { user_id: '', braze_id: IDS.braze_id, profile_name: 'x', message: 'hi' }, recovered: false, dropped: ['phone_number'] });
+    });
+
+    test('when a phone_number follows a broken field, then it is dropped: the name could have written it', () => {
+      // Arrange
+      const raw = `{"user_id": "", "braze_id": "${IDS.braze_id}", "profile_name": "x"y", "phone_number": "+15559990000", "message": "hi"}`;
+
+      // Act
+      const parsed = parseWebhookBody(raw);
+
+      // Assert
+      expect(parsed).toEqual({ fields: { user_id: '', braze_id: IDS.braze_id, message: 'hi' }, recovered: false, dropped: ['profile_name', 'phone_number'] });
+    });
+
+    test.each([
+      ['user_id', 'u\\ x'],
+      ['braze_id', 'b"x'],
+      ['message_id', 'm\u0001'],
+    ])('when the identity field %s is broken, then the body is refused naming it', (key, value) => {
+      // Arrange
+      const raw = `{"${key}": "${value}", "message": "hi"}`;
+
+      // Act
+      const error = thrownBy(() => parseWebhookBody(raw), ValidationError);
+
+      // Assert
+      expect(error.code).toBe('INVALID_JSON');
+      expect(error.details).toEqual([expect.objectContaining({ field: key })]);
+    });
   });
 
-  test('when the text is not an object, then there are no keys', () => {
-    // Arrange
-    const inputs = ['[1, 2]', '"str"', '{}'];
+  describe('identities injected through an unescaped field', () => {
+    test.each([
+      ['a second user_id in the name, after the ids', `{"braze_id": "b-1", "user_id": "u-1", "profile_name": "x", "user_id": "victim", "message": "hi"}`, 'user_id'],
+      ['a second user_id in the name, before the ids', `{"profile_name": "x", "user_id": "victim", "braze_id": "b-1", "user_id": "u-1", "message": "hi"}`, 'user_id'],
+      ['a second braze_id for a sender without user_id', `{"braze_id": "b-1", "user_id": "", "profile_name": "x", "braze_id": "victim", "message": "hi"}`, 'braze_id'],
+      ['a second user_id written with an escape', `{"braze_id": "b-1", "user_id": "u-1", "profile_name": "x", "us\\u0065r_id": "victim", "message": "hi"}`, 'user_id'],
+      ['a braze_id after a broken name', `{"user_id": "", "profile_name": "x"y", "braze_id": "victim", "message": "hi"}`, 'braze_id'],
+      ['a message_id after a broken name', `{"user_id": "u-1", "profile_name": "a \\ b", "message_id": "m-1", "message": "hi"}`, 'message_id'],
+      ['a second message_id', `{"user_id": "u-1", "message_id": "m-1", "profile_name": "x", "message_id": "m-2", "message": "hi"}`, 'message_id'],
+      ['a message_id the template lacks, written by the name', `{"braze_id": "b-1", "user_id": "u-1", "profile_name": "x", "message_id": "m-1", "message": "hi"}`, 'message_id'],
+      ['a braze_id the template lacks, written by the name', `{"user_id": "", "profile_name": "x", "braze_id": "victim", "message": "hi"}`, 'braze_id'],
+    ])('when the body has %s, then it is refused as ambiguous naming the field, never guessed', (_case, raw, field) => {
+      // Arrange
+      const body = raw;
 
-    // Act
-    const results = inputs.map(topLevelKeys);
+      // Act
+      const error = thrownBy(() => parseWebhookBody(body), ValidationError);
 
-    // Assert
-    expect(results).toEqual([[], [], []]);
+      // Assert
+      expect(error.code).toBe('AMBIGUOUS_IDENTITY');
+      expect(error.httpStatus).toBe(400);
+      expect(error.details).toEqual([expect.objectContaining({ field })]);
+    });
+
+    test('when the name smuggles a message key, then the ids stay the template\'s and what follows is read as text', () => {
+      // Arrange
+      const raw = `{"braze_id": "b-1", "user_id": "u-1", "profile_name": "x", "message": "y", "user_id": "victim", "message": "hi"}`;
+
+      // Act
+      const parsed = parseWebhookBody(raw);
+
+      // Assert
+      expect(parsed.fields).toMatchObject({ braze_id: 'b-1', user_id: 'u-1' });
+      expect(parsed.recovered).toBe(true);
+    });
+
+    test.each([
+      ['the guide\'s text that closes the message early', '", "x": "y'],
+      ['a text that adds a known field after the message', 'ok", "media_urls": "https://x/y.jpg'],
+      ['a text that adds a second message', 'a", "message": "b'],
+    ])('when valid JSON has a key after message from %s, then the whole text is recovered', (_case, text) => {
+      expectRecovered(text);
+    });
   });
 });

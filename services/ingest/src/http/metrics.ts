@@ -20,6 +20,12 @@ export function createIngestMetrics(registry: Registry) {
       help: 'Webhook bodies whose message text was not JSON-escaped and was recovered',
       registers: [registry],
     }),
+    droppedFields: new Counter({
+      name: 'bridge_webhook_dropped_fields_total',
+      help: 'Optional webhook fields left out (not valid JSON, of the wrong type, repeated, or after a broken field) while the message was kept, by field',
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

@@ -114,7 +114,7 @@ describe('ingest error answers', () => {
   const deps = (accept: () => Promise<never>) => {
     const registry = createMetricsRegistry('ingest');
     const logs = captureLogger();
-    return { logs, app: createApp({ webhookSecrets: [WEBHOOK_SECRET], routes: new Set<string>(), maxBodyBytes: 65_536, log: logs.log, metrics: createIngestMetrics(registry), registry, accept, isReady: async () => true }) };
+    return { logs, app: createApp({ webhookSecrets: [WEBHOOK_SECRET], routes: new Set<string>(), unknownSender: 'braze_id', maxBodyBytes: 65_536, log: logs.log, metrics: createIngestMetrics(registry), registry, accept, isReady: async () => true }) };
   };
 
   test('when storing throws an unexpected error, then the answer is a generic 500 without its message or stack, and the log has both', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import request from 'supertest';
 import { Redis } from 'ioredis';
 import { QUEUE } from '@bridge/shared';
@@ -7,6 +8,7 @@ import { captureLogger } from '../../../../test/helpers/capture-logger';
 import { WEBHOOK_SECRET, ingestEnv, testRedisUrl, uniquePrefix } from '../../../../test/helpers/test-env';
 import { buildWebhookBody, postWebhook, verbatimBody } from '../../../../test/helpers/webhook';
 import { freePort } from '../../../../test/helpers/redis-server';
+import { anyInput, entriesBody, mangledBody, renderedBody } from '../../../../test/helpers/webhook-arbitraries';
 
 describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
   let prefix: string;
@@ -75,10 +77,12 @@ describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
   });
 
   test.each([
-    ['broken JSON with the message not last', '{"message": "a "quoted" word", "user_id": "u1"}', 'INVALID_JSON', undefined],
+    ['broken JSON with the message first', '{"message": "a "quoted" word", "user_id": "u1"}', 'MESSAGE_NOT_LAST', 'message'],
+    ['a user_id with a fraction', '{"user_id": 1.5, "message": "hi"}', 'INVALID_PAYLOAD', 'user_id'],
+    ['a second user_id written by the display name', '{"braze_id": "b", "user_id": "u1", "profile_name": "x", "user_id": "victim", "message": "hi"}', 'AMBIGUOUS_IDENTITY', 'user_id'],
     ['plain garbage', 'not json at all', 'INVALID_JSON', undefined],
     ['a JSON array', '[1,2]', 'INVALID_BODY', undefined],
-    ['no identity', JSON.stringify({ message: 'hi', user_id: '', braze_id: '' }), 'MISSING_IDENTITY', 'user_id'],
+    ['no identity', JSON.stringify({ user_id: '', braze_id: '', message: 'hi' }), 'MISSING_IDENTITY', 'user_id'],
     ['no message', JSON.stringify({ user_id: 'u1' }), 'INVALID_PAYLOAD', 'message'],
     ['a message that is not a string', JSON.stringify({ user_id: 'u1', message: 42 }), 'INVALID_PAYLOAD', 'message'],
   ])('when the body has %s, then it answers 400 with a code naming the problem', async (_name, body, code, field) => {
@@ -150,6 +154,25 @@ describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
     expect(job?.data.text).toBe(text);
   });
 
+  test('when user_id is an unquoted 20-digit number, then the reply goes to exactly those digits', async () => {
+    const res = await post('{"braze_id": "b", "user_id": 12345678901234567890, "phone_number": "+15551234567", "message": "hi"}');
+
+    expect(res.status).toBe(202);
+    const job = await ingest.queue.getJob(res.body.id);
+    expect(job?.data.recipient).toEqual({ external_user_id: '12345678901234567890' });
+  });
+
+  test('when the display name breaks the JSON, then the message is stored and the dropped field is logged and counted by name, never by value', async () => {
+    const res = await post('{"braze_id": "b", "user_id": "u1", "phone_number": "+15551234567", "profile_name": "Ana \\ "Zé" Maria", "message": "hi there"}');
+
+    expect(res.status).toBe(202);
+    expect((await ingest.queue.getJob(res.body.id))?.data).toMatchObject({ recipient: { external_user_id: 'u1' }, text: 'hi there' });
+    expect(logs.lines).toContainEqual(expect.objectContaining({ level: 'warn', field: 'profile_name' }));
+    expect(logs.text()).not.toContain('Maria');
+    const metrics = await request(ingest.app).get('/metrics');
+    expect(metrics.text).toMatch(/bridge_webhook_dropped_fields_total\{field="profile_name",service="ingest"\} 1/);
+  });
+
   test('when the message is logged at info level, then neither text nor phone number appears in the logs', async () => {
     await post(verbatimBody('my secret text 4242', { braze_id: 'b', user_id: 'u', phone_number: '+15559998888' }));
     expect(logs.text()).not.toMatch(/4242|5559998888/);
@@ -163,6 +186,60 @@ describe('POST /webhooks/braze/whatsapp on a real Redis', () => {
     const metrics = await request(ingest.app).get('/metrics');
     expect(metrics.text).toMatch(/bridge_webhooks_total\{outcome="queued",service="ingest"\} 1/);
     expect(metrics.text).toMatch(/bridge_webhook_ack_seconds_bucket/);
+  });
+});
+
+describe('with UNKNOWN_SENDER_RECIPIENT=user_alias', () => {
+  let ingest: IngestApp;
+
+  beforeEach(async () => {
+    ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), uniquePrefix(), { UNKNOWN_SENDER_RECIPIENT: 'user_alias' })), captureLogger().log);
+    await ingest.queue.waitUntilReady();
+  });
+  afterEach(async () => {
+    await ingest.queue.obliterate({ force: true });
+    await ingest.close();
+  });
+
+  test('when a sender has no external id, then the reply goes to the phone alias and the conversation key holds no phone', async () => {
+    const res = await postWebhook(ingest.app, buildWebhookBody({ user_id: '', braze_id: 'bz-1', phone_number: ' +15551234567 ' }));
+
+    expect(res.status).toBe(202);
+    const job = await ingest.queue.getJob(res.body.id);
+    expect(job?.data.recipient).toEqual({ user_alias: { alias_name: '+15551234567', alias_label: 'phone' } });
+    expect(job?.data.conversation.id).toMatch(/^a/);
+    expect(job?.data.conversation.id).not.toContain('5551234567');
+  });
+
+  test('when a sender has no external id and no phone, then the reply goes by braze_id', async () => {
+    const res = await postWebhook(ingest.app, buildWebhookBody({ user_id: '', braze_id: 'bz-1', phone_number: '' }));
+
+    expect((await ingest.queue.getJob(res.body.id))?.data.recipient).toEqual({ braze_id: 'bz-1' });
+  });
+});
+
+describe('generated bodies through the real app', () => {
+  let ingest: IngestApp;
+
+  beforeAll(async () => {
+    ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), uniquePrefix())), captureLogger('error').log);
+    await ingest.queue.waitUntilReady();
+  });
+  afterAll(async () => {
+    await ingest.queue.obliterate({ force: true });
+    await ingest.close();
+  });
+
+  test('when random, rendered, hostile and broken bodies arrive, then none is answered 5xx and every refusal is a JSON error with a code', async () => {
+    const body = fc.oneof(anyInput, renderedBody.map((r) => r.raw), entriesBody.map((e) => e.raw), mangledBody);
+    await fc.assert(
+      fc.asyncProperty(body, async (raw) => {
+        const res = await postWebhook(ingest.app, raw);
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) expect(res.body.error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

@@ -33,8 +33,9 @@ interface BrazeAnswer {
 }
 
 /** The /users/track object identity of a recipient. */
-function trackIdentity(recipient: Recipient): Record<string, string> {
-  return 'external_user_id' in recipient ? { external_id: recipient.external_user_id } : { braze_id: recipient.braze_id };
+function trackIdentity(recipient: Recipient): Record<string, unknown> {
+  if ('external_user_id' in recipient) return { external_id: recipient.external_user_id };
+  return 'braze_id' in recipient ? { braze_id: recipient.braze_id } : { user_alias: recipient.user_alias };
 }
 
 /** Profile objects one item takes in a /users/track request (Braze counts attributes and events together). */

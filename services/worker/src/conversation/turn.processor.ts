@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import {
-  AppError, GenerateReplyJob, JOB, ProfileSyncJob, bridgeKeys, profileJobIdFor, sendJobIdFor,
+  AppError, GenerateReplyJob, JOB, ProfileSyncJob, bridgeKeys, identityOf, profileJobIdFor, sendJobIdFor,
   type AgentDesk, type ConversationState, type EmitAgentEvent, type Logger, type ProfileUpdate, type RedisClient,
   type SendReplyJob, type TranscriptEntry,
 } from '@bridge/shared';
@@ -50,10 +50,7 @@ const short = (vars: Record<string, string>) => Object.fromEntries(Object.entrie
 export function createTurnProcessor(deps: TurnDeps) {
   const { settings, store, log } = deps;
 
-  const identity = (data: Data) => ({
-    ...('external_user_id' in data.recipient ? { user_id: data.recipient.external_user_id } : { braze_id: data.recipient.braze_id }),
-    ...(data.brazeId ? { braze_id: data.brazeId } : {}),
-  });
+  const identity = (data: Data) => identityOf({ recipient: data.recipient, brazeId: data.brazeId });
 
   function customerEntry(data: Data, suggested?: string): TranscriptEntry & { suggested?: string } {
     return { at: data.receivedAt, who: 'customer', text: data.text, ...(data.mediaCount ? { media: data.mediaCount } : {}), ...(suggested ? { suggested } : {}) };

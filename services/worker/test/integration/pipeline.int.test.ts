@@ -35,6 +35,15 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
     expect(p.braze.requests[0]!.body.recipients).toEqual([{ braze_id: 'bz-9', trigger_properties: { reply_text: 'echo: hi' } }]);
   });
 
+  test('when the sender is unknown and UNKNOWN_SENDER_RECIPIENT=user_alias, then the reply goes to Braze as recipients[].user_alias', async () => {
+    p = await startPipeline({ UNKNOWN_SENDER_RECIPIENT: 'user_alias' });
+    await p.replied({ user_id: '', braze_id: 'bz-9', phone_number: '+15551234567', message: 'hi' });
+
+    expect(p.braze.requests[0]!.body.recipients).toEqual([
+      { user_alias: { alias_name: '+15551234567', alias_label: 'phone' }, trigger_properties: { external_system_msg_body: 'echo: hi' } },
+    ]);
+  });
+
   test('when a user writes again, then the AI sees the earlier turns in order', async () => {
     p = await startPipeline();
     await p.replied({ message: 'first' });
