@@ -209,7 +209,7 @@ describe('toInboundMessage', () => {
     const result = toInboundMessage(fields);
 
     // Assert
-    expect(result).toEqual({ inbound: { recipient: { external_user_id: 'customer-42' }, text: 'hello', mediaCount: 0, messageId: undefined }, dropped });
+    expect(result).toEqual({ inbound: { recipient: { external_user_id: 'customer-42' }, brazeId: undefined, text: 'hello', mediaCount: 0, mediaUrls: [], messageId: undefined, contact: {} }, dropped });
   });
 
   test('when an identity field and an optional field are both of the wrong type, then only the identity field is named', () => {
