@@ -15,21 +15,24 @@ import { eventually } from './service-process';
  * The whole bridge in one test process: the real ingest app (driven with supertest), the real
  * worker on a real Redis under a prefix of its own, and stand-in AI and Braze servers.
  */
-export async function startPipeline(env: Record<string, string> = {}, options: { clock?: () => number; ingestEnv?: Record<string, string> } & WorkerOptions = {}) {
+export async function startPipeline(env: Record<string, string> = {}, options: { clock?: () => number; ingestClock?: () => number; ingestEnv?: Record<string, string> } & WorkerOptions = {}) {
   const prefix = uniquePrefix();
   const ai = await startStandIn(echoAi);
   const braze = await startStandIn(brazeOk);
   const logs = captureLogger('warn');
   const ingestExtra = { JOB_ATTEMPTS: env.JOB_ATTEMPTS ?? '8', ...(env.UNKNOWN_SENDER_RECIPIENT ? { UNKNOWN_SENDER_RECIPIENT: env.UNKNOWN_SENDER_RECIPIENT } : {}), ...options.ingestEnv };
-  const ingest = createIngestApp(loadIngestConfig(ingestEnv(testRedisUrl(), prefix, ingestExtra)), logs.log, { clock: options.clock });
+  const ingest = createIngestApp(loadIngestConfig(ingestEnv(testRedisUrl(), prefix, ingestExtra)), logs.log, { clock: options.ingestClock ?? options.clock });
   const targets = { redisUrl: testRedisUrl(), prefix, aiUrl: `${ai.url}/v1`, brazeUrl: braze.url };
   const worker = startWorkerApp(loadWorkerConfig(workerEnv(targets, env)), logs.log, options);
-  const eventConnections = [0, 1].map(() => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }));
+  const eventConnections = [0, 1, 2, 3].map(() => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }));
   const events = {
     generate: new QueueEvents(QUEUE.generate, { connection: eventConnections[0]!, prefix }),
     send: new QueueEvents(QUEUE.send, { connection: eventConnections[1]!, prefix }),
+    profile: new QueueEvents(QUEUE.profile, { connection: eventConnections[2]!, prefix }),
+    agentEvents: new QueueEvents(QUEUE.agentEvents, { connection: eventConnections[3]!, prefix }),
   };
-  await Promise.all([events.generate.waitUntilReady(), events.send.waitUntilReady(), ingest.queue.waitUntilReady()]);
+  const queueOf = { generate: worker.generateQueue, send: worker.sendQueue, profile: worker.profileQueue, agentEvents: worker.eventsQueue };
+  await Promise.all([...Object.values(events).map((e) => e.waitUntilReady()), ingest.queue.waitUntilReady()]);
 
   /** posts a webhook (expects 202) and returns the generate job's id */
   async function post(overrides: Record<string, unknown> = {}): Promise<string> {
@@ -39,8 +42,8 @@ export async function startPipeline(env: Record<string, string> = {}, options: {
   }
 
   /** Resolves with the job's result or rejects with its failure reason. */
-  async function finished(queue: 'generate' | 'send', jobId: string): Promise<unknown> {
-    const q: Queue = queue === 'generate' ? worker.generateQueue : worker.sendQueue;
+  async function finished(queue: keyof typeof events, jobId: string): Promise<unknown> {
+    const q: Queue = queueOf[queue];
     // the send job is added by the generate job: it has no event of its own to await until it exists
     const job = await eventually(() => q.getJob(jobId), 20_000, `job ${jobId} in ${q.name}`);
     // each waiting job listens for the queue's 'closing'; tests wait on dozens at once
@@ -49,7 +52,7 @@ export async function startPipeline(env: Record<string, string> = {}, options: {
   }
 
   return {
-    prefix, ai, braze, worker, post, finished,
+    prefix, ai, braze, worker, ingest, logs, post, finished,
     /** posts a webhook and waits until its reply's send job has finished (rejects if it failed); returns the generate job's id */
     async replied(overrides: Record<string, unknown> = {}): Promise<string> {
       const id = await post(overrides);
@@ -62,7 +65,7 @@ export async function startPipeline(env: Record<string, string> = {}, options: {
       for (const q of [worker.generateQueue, worker.sendQueue, worker.profileQueue, worker.eventsQueue]) await q.obliterate({ force: true }).catch(() => undefined);
       await worker.close();
       await ingest.close();
-      await Promise.all([events.generate.close(), events.send.close(), ai.close(), braze.close()]);
+      await Promise.all([...Object.values(events).map((e) => e.close()), ai.close(), braze.close()]);
       for (const c of eventConnections) c.disconnect();
     },
   };

@@ -6,6 +6,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: any;
+  /** the body as it came, for signature checks */
+  raw: string;
   at: number;
 }
 
@@ -35,7 +37,7 @@ export async function startStandIn(defaultReply: Script) {
     req.on('end', async () => {
       let body: unknown = raw;
       try { body = JSON.parse(raw); } catch { /* keep text */ }
-      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: Date.now() };
+      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, raw, at: Date.now() };
       const index = requests.push(recorded) - 1;
       for (const w of [...waiters]) if (w.ready()) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
       const reply = queued.shift() ?? (await script(recorded, index));

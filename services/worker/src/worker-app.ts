@@ -108,7 +108,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     campaigns: { default: config.braze.campaignId, agent: config.braze.agentCampaignId, template: config.braze.templateCampaignId },
     windowMs: config.windowMs, emit, profileQueue: profileOn ? profileQueue : undefined, metrics, log, clock,
   });
-  const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook, clock)] : []), ...(options.sinks ?? [])];
+  const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook)] : []), ...(options.sinks ?? [])];
   const events = createAgentEventsProcessor({ sinks, order, queue: eventsQueue, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, attempts: config.agents.eventAttempts, metrics, clock });
   const idle = createIdleRelease({ desk, redis, prefix: config.prefix, idleMs: config.agents.idleReleaseMs, log, clock });
 

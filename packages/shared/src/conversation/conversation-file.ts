@@ -242,7 +242,9 @@ export function parseConversationFile(raw: unknown, source: string): Conversatio
   const result = ConversationFile.safeParse(raw ?? {});
   const issues: Issue[] = result.success
     ? crossCheck(result.data)
-    : result.error.issues.map((i) => ({ path: i.path as Array<string | number>, message: i.message }));
+    : result.error.issues.map((i) => (i.code === 'unrecognized_keys'
+      ? { path: [...i.path, i.keys.join(', ')] as Array<string | number>, message: 'is not a field of this format (check its spelling and indentation)' }
+      : { path: i.path as Array<string | number>, message: i.message }));
   if (issues.length === 0 && result.success) return result.data;
   const first = issues[0]!;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';

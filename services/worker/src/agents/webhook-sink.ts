@@ -22,14 +22,15 @@ export interface WebhookSinkConfig {
  * webhook-id (the event id, the same on every retry), webhook-timestamp (seconds, of this attempt),
  * webhook-signature (`v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per secret, space-separated).
  */
-export function createWebhookSink(config: WebhookSinkConfig, clock: () => number = Date.now): AgentEventSink {
+export function createWebhookSink(config: WebhookSinkConfig): AgentEventSink {
   const http = createHttpClient(config.url, config.timeoutMs, {});
   const signers = config.secrets.map((s) => new Webhook(s));
   return {
     name: 'webhook',
     async deliver(event) {
       const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
-      const at = new Date(Math.floor(clock() / 1000) * 1000);
+      // the receiver checks this against its own clock: always the wall time of the attempt
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
       const signature = signers.map((w) => w.sign(event.id, at, body)).join(' ');
       try {
         await http.post('', body, {

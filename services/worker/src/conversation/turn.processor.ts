@@ -64,7 +64,7 @@ export function createTurnProcessor(deps: TurnDeps) {
         bridge_last_inbound_at: iso(data.receivedAt),
         bridge_state: bridgeState(owner, flow),
         bridge_turns: { inc: 1 },
-        ...(d.route ? { bridge_last_route: d.route } : {}),
+        ...(d.route ?? state.route ? { bridge_last_route: d.route ?? state.route } : {}),
         ...d.attributes,
       },
       events: d.completedFlows.map((name) => ({ name: 'bridge_flow_completed', time: iso(deps.clock()), properties: { ...short(vars), flow: name } })),
