@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type express from 'express';
-import { QUEUE, checkEvictionPolicy, createMetricsRegistry, createRedis, defaultJobOptions, pingRedis, type Logger } from '@bridge/shared';
+import { QUEUE, checkEvictionPolicy, closeRedis, createMetricsRegistry, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger } from '@bridge/shared';
 import { createApp } from './app';
 import type { IngestConfig } from './config';
 import { createAcceptInboundMessage } from './domain/accept-inbound-message';
@@ -19,7 +19,7 @@ export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
   const redis = createRedis(config.redisUrl, 'producer', log, 'ingest', config.redisCluster);
   void checkEvictionPolicy(redis, log);
   const queue = new Queue(QUEUE.generate, { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) });
-  queue.on('error', () => undefined); // the connection's own listener reports it once
+  logQueueErrors(queue, log, 'queue error', { queue: QUEUE.generate });
   const registry = createMetricsRegistry('ingest');
   let draining = false;
   const app = createApp({
@@ -37,7 +37,7 @@ export function createIngestApp(config: IngestConfig, log: Logger): IngestApp {
     drain: () => { draining = true; },
     async close() {
       await queue.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Queue, type Worker } from 'bullmq';
-import { QUEUE, checkEvictionPolicy, createMetricsRegistry, createRedis, defaultJobOptions, pingRedis, type Logger } from '@bridge/shared';
+import { QUEUE, checkEvictionPolicy, closeRedis, createMetricsRegistry, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger, type RedisClient } from '@bridge/shared';
 import type { Registry } from 'prom-client';
 import { createAiClient } from './clients/ai.client';
 import { createBrazeClient } from './clients/braze.client';
@@ -19,7 +19,11 @@ export interface WorkerApp {
   sendQueue: Queue;
   registry: Registry;
   isReady: () => Promise<boolean>;
-  /** Stops taking jobs, waits for the ones in flight, closes every connection. */
+  /**
+   * Stops taking jobs, waits for the ones in flight, closes every connection. With Redis gone
+   * (or going during the close) nothing in flight can finish or be recorded, so it stops waiting:
+   * once Redis is back, the stalled check hands those jobs to a running worker.
+   */
   close: () => Promise<void>;
 }
 
@@ -30,6 +34,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
   const queueOptions = { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) };
   const generateQueue = new Queue(QUEUE.generate, queueOptions);
   const sendQueue = new Queue(QUEUE.send, queueOptions);
+  for (const queue of [generateQueue, sendQueue]) logQueueErrors(queue, log, 'queue error', { queue: queue.name });
 
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry, [generateQueue, sendQueue], config.queueDepthMetrics);
@@ -76,10 +81,20 @@ export function startWorkerApp(config: WorkerConfig, log: Logger): WorkerApp {
     isReady: async () => !closing && workers.every((w) => w.isRunning()) && pingRedis(redis),
     async close() {
       closing = true;
+      const lost = redisLost(redis);
       // AI calls first, while the send worker still runs to deliver what they produce
-      for (const w of workers) await w.close();
+      for (const w of workers) {
+        if (redis.status === 'ready') await Promise.race([w.close(), lost]);
+        else await w.close(true);
+      }
+      if (redis.status !== 'ready') log.warn('redis is gone: closed without waiting for jobs in flight');
       await Promise.all([generateQueue.close(), sendQueue.close()]);
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
+}
+
+/** Resolves when the connection drops (a graceful Worker.close() would then wait for its return). */
+function redisLost(redis: RedisClient): Promise<void> {
+  return new Promise((resolve) => redis.once('close', () => resolve()));
 }
