@@ -64,7 +64,7 @@ function run(name, command, args, env, { detached = false } = {}) {
   prefix(child.stderr);
   child.on('exit', (code, signal) => {
     say(`${name} exited (${signal ?? code})`);
-    if (!stopping && child !== redisServer) stop(code || 1);
+    if (!stopping && child !== redisServer) void stop(code || 1);
   });
   return child;
 }

@@ -17,6 +17,10 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
   const common: RedisOptions = {
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    // how long disconnect() waits for the socket to close before destroying it (ioredis: 2 s). It
+    // also waits that long on a socket that has already closed (Redis never answered), holding the
+    // process open after close()
+    disconnectTimeout: 500,
     // TLS comes from a rediss:// URL; keep SNI and certificate checks on
   };
   // the producer also batches the commands of concurrent requests into one write (auto-pipelining)
