@@ -5,8 +5,6 @@ const moduleNameMapper = { '^@bridge/shared$': '<rootDir>/packages/shared/src/in
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30_000,
-  // a client whose Redis never answered can keep a reconnect timer for a moment after close()
-  forceExit: true,
   projects: [
     {
       displayName: 'unit',

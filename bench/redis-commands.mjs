@@ -3,11 +3,10 @@
 // Lua scripts), ingest and worker apart. One ingest and one worker process, the bench's stand-in
 // upstreams, a redis-server of its own.
 //   node bench/redis-commands.mjs [messages=200] [users=messages]   (after pnpm build)
-import fs from 'node:fs';
 import http from 'node:http';
 import { poll, sleep } from './lib/env.mjs';
 import { postWebhook, webhookBody } from './lib/load.mjs';
-import { LOG_DIR } from './lib/procs.mjs';
+import { keepLogDir } from './lib/procs.mjs';
 import { withStack } from './lib/stack.mjs';
 
 const N = Number(process.argv[2] ?? 200);
@@ -52,5 +51,7 @@ await withStack({}, async ({ redis, up, spawnIngest, spawnWorker }) => {
     agent.destroy();
     monitor.disconnect();
   }
+}).catch((err) => {
+  keepLogDir(); // the error names the log
+  throw err;
 });
-fs.rmSync(LOG_DIR, { recursive: true, force: true }); // kept when the run failed: the error names the log

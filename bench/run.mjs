@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, machineInfo } from './lib/env.mjs';
 import { markdownTable, textTable } from './lib/format.mjs';
-import { LOG_DIR, killAll } from './lib/procs.mjs';
+import { LOG_DIR, keepLogDir } from './lib/procs.mjs';
 import * as scenarios from './scenarios.mjs';
 
 const args = process.argv.slice(2);
@@ -53,9 +53,12 @@ const machine = machineInfo();
 const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const machineLine = `${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGb} GB RAM, ${machine.os}; Node ${machine.node}; Redis ${machine.redis}`;
 const sharing = `All processes share these ${machine.cores} cores: the load generator and stand-ins (the bench process), redis-server, and the ingest or worker(s) under test, each in its own process.`;
+// why a goal can read NO in a smoke run on a loaded machine without anything being wrong
+const quickCaveat = `Indicative only: the load generator, Redis and the services share ${machine.cores} cores, each round lasts seconds (one round, no median), and other processes on the machine take CPU too, so a goal may read NO on a busy machine. Compare figures from \`pnpm bench\` on a quiet machine.`;
 process.stdout.write(`Braze WhatsApp AI Bridge: benchmarks${quick ? ' (--quick smoke run, figures are indicative only)' : ''}\n`);
+if (quick) process.stdout.write(`${quickCaveat}\n`);
 process.stdout.write(`Machine: ${machineLine}\n${sharing}\nLoad average at start: ${load}${os.loadavg()[0] > 0.5 ? '  (something else is running: figures will be noisy)' : ''}\n`);
-process.stdout.write(`Child process logs: ${LOG_DIR}\n\n`);
+process.stdout.write(`Child process logs: ${LOG_DIR} (removed at the end unless a scenario fails)\n\n`);
 
 const PLAN = [
   ['ingest', 'Ingest throughput and latency'],
@@ -93,6 +96,7 @@ process.stdout.write(`Machine: ${machineLine}; load average at start ${load}\n\n
 process.stdout.write(`${textTable(rows)}\n\n`);
 process.stdout.write('ratio = ours / baseline. "ours" is the built services; "baseline" is bench/baselines (minimal Express+queue.add ingest, minimal BullMQ worker) unless the row says otherwise.\n\n');
 for (const d of details) process.stdout.write(`- ${d}\n`);
+if (quick) process.stdout.write(`\n${quickCaveat}\n`);
 
 if (write) {
   const file = path.join(ROOT, 'BENCHMARKS.md');
@@ -119,6 +123,8 @@ if (write) {
   fs.writeFileSync(file, next);
   process.stdout.write(`\nWrote the results to ${path.relative(process.cwd(), file) || file}\n`);
 }
-if (failures.length) process.stdout.write(`\nScenarios that crashed: ${failures.join(', ')}\n`);
-killAll();
+if (failures.length) {
+  keepLogDir();
+  process.stdout.write(`\nScenarios that crashed: ${failures.join(', ')} (child process logs kept in ${LOG_DIR})\n`);
+}
 process.exit(failures.length ? 1 : 0);

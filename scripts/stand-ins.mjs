@@ -6,7 +6,7 @@
 //
 // Run:    node scripts/stand-ins.mjs
 // Env:    STANDIN_AI_PORT (4010), STANDIN_BRAZE_PORT (4011), STANDIN_HOST (127.0.0.1; use 0.0.0.0
-//         when containers must reach it)
+//         when containers must reach it: it then also prints the URLs a container can use)
 // Point the worker at it:  AI_BASE_URL=http://<host>:4010/v1  BRAZE_REST_ENDPOINT=http://<host>:4011
 //         (any non-empty AI_API_KEY and BRAZE_API_KEY; both servers only check that a Bearer token is sent)
 // Import: const standIns = await startStandIns({ aiPort, brazePort, host, onReply }); ... await standIns.close();
@@ -14,6 +14,7 @@
 // Plain Node (node:http), no dependencies.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -168,6 +169,20 @@ function portFromEnv(name, fallback) {
   return port;
 }
 
+/**
+ * How a container reaches a port of this machine: the host names podman and Docker Desktop
+ * provide, then this machine's own non-loopback IPv4 addresses.
+ */
+function containerHosts() {
+  const own = Object.entries(os.networkInterfaces()).flatMap(([name, addresses]) =>
+    (addresses ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => ({ host: a.address, label: `this machine (${name})` })));
+  return [
+    { host: 'host.containers.internal', label: 'podman' },
+    { host: 'host.docker.internal', label: 'Docker Desktop (Docker Engine on Linux: --add-host=host.docker.internal:host-gateway)' },
+    ...own,
+  ];
+}
+
 async function main() {
   const host = process.env.STANDIN_HOST?.trim() || '127.0.0.1';
   const standIns = await startStandIns({
@@ -176,10 +191,17 @@ async function main() {
     host,
     onCompletion: ({ model, messages }) => process.stdout.write(`[stand-in AI] completion for model ${model} (${messages.length} messages)\n`),
   });
+  const everyInterface = host === '0.0.0.0' || host === '::';
+  const fromContainers = everyInterface
+    ? ['  From a container (this machine\'s 127.0.0.1 is not the container\'s):',
+        ...containerHosts().map(({ host: h, label }) => `    ${label}:\n      AI_BASE_URL=http://${h}:${standIns.aiPort}/v1  BRAZE_REST_ENDPOINT=http://${h}:${standIns.brazePort}`)]
+    : ['  (only this machine can reach them: STANDIN_HOST=0.0.0.0 for containers)'];
   process.stdout.write(
     `STAND-INS running (fake services, not the real AI or Braze) on ${host}\n` +
-      `  stand-in AI:    AI_BASE_URL=${standIns.aiBaseUrl}\n` +
-      `  stand-in Braze: BRAZE_REST_ENDPOINT=${standIns.brazeEndpoint}\n`,
+      `  From this machine:\n` +
+      `    stand-in AI:    AI_BASE_URL=${standIns.aiBaseUrl}\n` +
+      `    stand-in Braze: BRAZE_REST_ENDPOINT=${standIns.brazeEndpoint}\n` +
+      `${fromContainers.join('\n')}\n`,
   );
   const stop = () => standIns.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

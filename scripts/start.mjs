@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // `pnpm start`: ingest, worker and dashboard in one terminal, each line prefixed with its service.
 // Reads ./.env when present (variables already set in the shell win). If nothing answers at
-// REDIS_URL and redis-server is on PATH, starts one with its data under ./.data and says so.
+// REDIS_URL and redis-server is on PATH, starts one with its data under ./.data (START_REDIS_DIR
+// to change) and says so. That redis-server runs in a process group of its own, so a terminal's
+// Ctrl-C reaches only the services; it is stopped once they have drained.
+// START_REDIS_URL_NAME: the variable the hints about Redis name (default REDIS_URL; the demo sets
+// DEMO_REDIS_URL, the variable its users set).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -37,9 +41,17 @@ function redisAnswers(url) {
   });
 }
 
-const children = [];
-function run(name, command, args, env) {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The URL without its password, for messages. */
+function shown(url) {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.href;
+}
+
+const services = [];
+let redisServer;
+function run(name, command, args, env, { detached = false } = {}) {
+  const child = spawn(command, args, { env, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (stream) => {
     let partial = '';
     stream.on('data', (chunk) => {
@@ -52,44 +64,54 @@ function run(name, command, args, env) {
   prefix(child.stderr);
   child.on('exit', (code, signal) => {
     say(`${name} exited (${signal ?? code})`);
-    if (!stopping && name !== 'redis') stop(code || 1);
+    if (!stopping && child !== redisServer) void stop(code || 1);
   });
-  children.push(child);
   return child;
 }
 
+const running = (child) => child.exitCode === null && child.signalCode === null;
+const exited = (child) => (running(child) ? new Promise((resolve) => child.once('exit', resolve)) : undefined);
+
 let stopping = false;
-function stop(code = 0) {
+/** Services first (they drain into Redis), then the redis-server started here. Exits 1 if a service failed to stop cleanly. */
+async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  const deadline = setTimeout(() => process.exit(code), 50_000);
-  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => {
-    clearTimeout(deadline);
-    process.exit(code);
-  });
+  const deadline = setTimeout(() => process.exit(1), 50_000);
+  for (const child of services) if (running(child)) child.kill('SIGTERM');
+  await Promise.all(services.map(exited));
+  if (redisServer && running(redisServer)) {
+    redisServer.kill('SIGTERM');
+    await exited(redisServer);
+  }
+  clearTimeout(deadline);
+  process.exit(services.some((child) => child.exitCode) ? code || 1 : code);
 }
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+// a crash or the deadline: the redis-server's own group gets no Ctrl-C, so stop it here
+process.on('exit', () => { if (redisServer && running(redisServer)) redisServer.kill('SIGTERM'); });
 
 const env = { ...readEnvFile(path.join(root, '.env')), ...process.env };
 env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+const redisUrlName = env.START_REDIS_URL_NAME || 'REDIS_URL';
 
 if (!(await redisAnswers(env.REDIS_URL))) {
   const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!hasRedis) {
-    say(`nothing answers at REDIS_URL (${env.REDIS_URL}) and redis-server is not on PATH: start Redis or set REDIS_URL`);
+    say(`nothing answers at ${redisUrlName} (${shown(env.REDIS_URL)}) and redis-server is not on PATH: start Redis or set ${redisUrlName}`);
     process.exit(1);
   }
   const { port } = new URL(env.REDIS_URL);
-  const dataDir = path.join(root, '.data');
+  const dataDir = path.resolve(root, env.START_REDIS_DIR || '.data');
   mkdirSync(dataDir, { recursive: true });
-  say(`nothing answers at ${env.REDIS_URL}: starting redis-server on port ${port || 6379} with its data in ./.data (AOF on)`);
-  run('redis', 'redis-server', ['--port', String(port || 6379), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'], env);
+  const shownDir = dataDir.startsWith(root + path.sep) ? `./${path.relative(root, dataDir)}` : dataDir;
+  say(`nothing answers at ${redisUrlName} (${shown(env.REDIS_URL)}): starting redis-server on port ${port || 6379} with its data in ${shownDir} (AOF on)`);
+  redisServer = run('redis', 'redis-server', ['--port', String(port || 6379), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'], env, { detached: true });
   for (let i = 0; i < 50 && !(await redisAnswers(env.REDIS_URL)); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
-for (const name of ['ingest', 'worker', 'dashboard']) {
-  run(name, process.execPath, [path.join(root, 'services', name, 'dist', 'main.js')], env);
+for (const name of stopping ? [] : ['ingest', 'worker', 'dashboard']) {
+  services.push(run(name, process.execPath, [path.join(root, 'services', name, 'dist', 'main.js')], env));
 }
 say(`webhook: http://127.0.0.1:${env.INGEST_PORT ?? 3000}/webhooks/braze/whatsapp   dashboard: http://127.0.0.1:${env.DASHBOARD_PORT ?? 3001}/   Ctrl-C stops everything`);

@@ -9,18 +9,33 @@ import { BENCH_DIR, PREFIX, ROOT, WEBHOOK_SECRET, freePort, poll, startRedisServ
 
 export const LOG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-bench-'));
 const live = new Set();
+const redisServers = new Set();
 let logCounter = 0;
+let keepLogs = false;
 
-/** Kills whatever is still running (on exit, Ctrl-C or a crash of the bench). */
-export function killAll() {
+/** The child process logs stay in LOG_DIR after the run (when a scenario failed, they say why). */
+export function keepLogDir() {
+  keepLogs = true;
+}
+
+/** Kills whatever is still running and removes the temp dirs (on exit, Ctrl-C or a crash of the bench). */
+function killAll() {
   for (const p of live) {
     try { p.kill('SIGKILL'); } catch { /* gone */ }
   }
   live.clear();
+  for (const server of redisServers) {
+    try { server.child.kill('SIGKILL'); } catch { /* gone */ }
+    fs.rmSync(server.dir, { recursive: true, force: true });
+  }
+  redisServers.clear();
 }
-process.once('exit', killAll);
+process.once('exit', () => {
+  killAll();
+  if (!keepLogs) fs.rmSync(LOG_DIR, { recursive: true, force: true });
+});
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => { killAll(); process.exit(130); });
+  process.once(signal, () => process.exit(130));
 }
 
 /** Node script as a child; stdout and stderr go to a log file, not through the bench's event loop. */
@@ -118,6 +133,7 @@ export async function startWorker(kind, { redisUrl, aiBaseUrl, brazeEndpoint, en
 /** A fresh redis-server (own port, own temp dir, no persistence) and a client for measurements. */
 export async function startRedis() {
   const server = await startRedisServer();
+  redisServers.add(server);
   const client = new Redis(server.url, { maxRetriesPerRequest: 3 });
   return {
     url: server.url,
@@ -130,7 +146,7 @@ export async function startRedis() {
     async stop() {
       await client.quit().catch(() => client.disconnect());
       await server.stop();
-      fs.rmSync(server.dir, { recursive: true, force: true });
+      redisServers.delete(server);
     },
   };
 }

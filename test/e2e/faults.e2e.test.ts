@@ -68,6 +68,20 @@ describe('delivery guarantees under faults', () => {
     expect(b.braze.recipients()).toHaveLength(n);
   });
 
+  test('when Redis is gone and the services get SIGTERM, then they exit 0 without waiting for it, print only JSON and warn once per connection', async () => {
+    const ingest = await start('ingest');
+    const worker = await start('worker', { WORKER_SHUTDOWN_TIMEOUT_MS: '5000' }); // missing it exits 1
+    await b.redis.stop('SIGKILL');
+    await eventually(() => worker.logs.some((l) => l.message === 'redis connection error'), 10_000, 'the worker to notice');
+
+    expect(await Promise.all([ingest.stop('SIGTERM'), worker.stop('SIGTERM')])).toEqual([0, 0]);
+    for (const service of [ingest, worker]) {
+      expect(service.output().trimEnd().split('\n').filter((line) => !line.startsWith('{'))).toEqual([]);
+      expect(service.logs.filter((l) => l.message === 'redis connection error')).toHaveLength(1);
+      expect(service.logs.filter((l) => l.level === 'error')).toEqual([]);
+    }
+  });
+
   test('when Redis evicts keys (maxmemory-policy is not noeviction), then the worker and the ingest warn at start-up', async () => {
     const c = new RedisClient(b.redis.url);
     await c.config('SET', 'maxmemory-policy', 'allkeys-lru');

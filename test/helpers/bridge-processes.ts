@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { freePort, startRedisServer, type RedisServer } from './redis-server';
 import { brazeOk, echoAi, startStandIn, type StandIn } from './stand-in-server';
 import { startService, type ServiceProcess } from './service-process';
@@ -25,7 +28,13 @@ export interface BridgeOptions<R extends BridgeRedis> {
  * AI and Braze servers, and the built services as processes, all stopped after the test.
  */
 export function useBridgeProcesses<R extends BridgeRedis = RedisServer>(options: BridgeOptions<R> = {}) {
-  const startRedis = options.startRedis ?? ((() => startRedisServer(REDIS_OPTIONS)) as unknown as () => Promise<R>);
+  // the default Redis's data dir outlives a restart (restartRedis), so it is removed after the test
+  let dataDir: string | undefined;
+  const startDefaultRedis = () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-redis-'));
+    return startRedisServer({ ...REDIS_OPTIONS, dir: dataDir });
+  };
+  const startRedis = options.startRedis ?? (startDefaultRedis as unknown as () => Promise<R>);
   let redis: R;
   let ai: StandIn;
   let braze: StandIn;
@@ -41,6 +50,7 @@ export function useBridgeProcesses<R extends BridgeRedis = RedisServer>(options:
   afterEach(async () => {
     await Promise.all(services.splice(0).map((s) => s.stop('SIGKILL')));
     await Promise.all([ai.close(), braze.close(), redis.stop('SIGKILL')]);
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   const env = (extra: Record<string, string> = {}) => {

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 
 export interface RedisServerOptions {
   port?: number;
+  /** default a new temp dir that stop() removes; a dir passed in is the caller's to remove */
   dir?: string;
   appendonly?: boolean;
   appendfsync?: 'always' | 'everysec' | 'no';

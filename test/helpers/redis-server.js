@@ -51,12 +51,14 @@ function makeTlsFiles(dir) {
 }
 
 /**
- * Starts redis-server. Options: port (default: a free one), dir (default: a new temp dir),
- * appendonly (default false), appendfsync, password, tls (serve TLS only; the CA file is returned).
+ * Starts redis-server. Options: port (default: a free one), dir (default: a new temp dir, removed
+ * by stop(); a dir passed in is the caller's to remove), appendonly (default false), appendfsync,
+ * password, tls (serve TLS only; the CA file is returned).
  */
 async function startRedisServer(options = {}) {
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-redis-'));
+  const removeDir = () => { if (!options.dir) fs.rmSync(dir, { recursive: true, force: true }); };
   const args = ['--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no',
     '--maxmemory-policy', 'noeviction', '--appendonly', options.appendonly ? 'yes' : 'no'];
   let tls;
@@ -70,7 +72,15 @@ async function startRedisServer(options = {}) {
   if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'));
   if (options.appendfsync) args.push('--appendfsync', options.appendfsync);
   const child = spawn('redis-server', args, { stdio: 'ignore' });
-  await waitForPort(port);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    removeDir();
+    throw err;
+  }
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
     url: options.tls ? `rediss://${auth}localhost:${port}` : `redis://${auth}127.0.0.1:${port}`,
@@ -80,12 +90,10 @@ async function startRedisServer(options = {}) {
     pid: child.pid,
     child,
     /** Stops it: SIGTERM (clean) by default, SIGKILL to simulate a crash. */
-    stop(signal = 'SIGTERM') {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      });
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+      removeDir();
     },
   };
 }
@@ -95,7 +103,10 @@ async function startRedisCluster() {
   const nodes = [];
   for (let i = 0; i < 3; i++) nodes.push(await startRedisServer({ cluster: true }));
   const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
-  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  if (created.status !== 0) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  }
   for (let i = 0; i < 100; i++) {
     const info = spawnSync('redis-cli', ['-p', String(nodes[0].port), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
     if (/cluster_state:ok/.test(info)) break;

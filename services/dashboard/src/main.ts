@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { ALL_QUEUES, createHttpServer, createLogger, createRedis, createShutdown, listen, runMain } from '@bridge/shared';
+import { ALL_QUEUES, closeRedis, createHttpServer, createLogger, createRedis, createShutdown, listen, logQueueErrors, runMain } from '@bridge/shared';
 import { createDashboardApp } from './app';
 import { createLoginThrottle } from './auth/login-throttle';
 import { loadConfig } from './config';
@@ -9,6 +9,7 @@ runMain('dashboard', async () => {
   const log = createLogger({ service: 'dashboard', level: config.logLevel, logPii: config.logPii });
   const redis = createRedis(config.redisUrl, 'worker', log, 'dashboard', config.redisCluster);
   const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: redis, prefix: config.prefix }));
+  for (const queue of queues) logQueueErrors(queue, log, 'queue error', { queue: queue.name });
   const throttle = createLoginThrottle(redis, config.prefix, config.login);
   const app = createDashboardApp(queues, config, { throttle, log });
   const server = createHttpServer(app);
@@ -18,6 +19,6 @@ runMain('dashboard', async () => {
   const shutdown = createShutdown(log, 5_000);
   shutdown.add('http', () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));
   shutdown.add('queues', () => Promise.all(queues.map((q) => q.close())));
-  shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
+  shutdown.add('redis', () => closeRedis(redis));
   shutdown.listen();
 });

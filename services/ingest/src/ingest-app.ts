@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type express from 'express';
 import {
-  QUEUE, checkEvictionPolicy, createAgentDesk, createAgentEventEmitter, createMetricsRegistry, createRedis, defaultJobOptions, pingRedis, type Logger,
+  QUEUE, checkEvictionPolicy, createAgentDesk, closeRedis, createAgentEventEmitter, createMetricsRegistry, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger,
 } from '@bridge/shared';
 import { createAgentApiRouter } from './agent-api/agent-api.routes';
 import { createApp } from './app';
@@ -25,7 +25,6 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
   const queueOptions = { connection: redis, prefix: config.prefix, defaultJobOptions: defaultJobOptions(config.jobs) };
   const queue = new Queue(QUEUE.generate, queueOptions);
   const queues = [queue];
-  for (const q of queues) q.on('error', () => undefined); // the connection's own listener reports it once
   let agentApi: express.Router | undefined;
   if (config.agentApiTokens) {
     const sendQueue = new Queue(QUEUE.send, queueOptions);
@@ -35,6 +34,7 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
     agentApi = createAgentApiRouter({ desk, tokens: config.agentApiTokens, handoffText: config.handoffText, maxBodyBytes: config.maxBodyBytes, requireRedis: () => requireRedis(redis) });
   }
+  for (const q of queues) logQueueErrors(q, log, 'queue error', { queue: q.name });
   const registry = createMetricsRegistry('ingest');
   let draining = false;
   const app = createApp({
@@ -57,7 +57,7 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     drain: () => { draining = true; },
     async close() {
       await Promise.all(queues.map((q) => q.close()));
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Queue, type Worker } from 'bullmq';
 import {
   QUEUE, JOB, TRANSCRIPT_MAX_ENTRIES, bridgeKeys, checkEvictionPolicy, createAgentDesk, createAgentEventEmitter, createMetricsRegistry,
-  createRedis, defaultJobOptions, pingRedis, type Logger,
+  closeRedis, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger, type RedisClient,
 } from '@bridge/shared';
 import type { Registry } from 'prom-client';
 import { createAgentEventsProcessor } from './agents/agent-events.processor';
@@ -31,7 +31,11 @@ export interface WorkerApp {
   /** gives idle handoffs back to the bot now (the maintenance queue does it every 30 s) */
   releaseIdleHandoffs: () => Promise<{ released: number }>;
   isReady: () => Promise<boolean>;
-  /** Stops taking jobs, waits for the ones in flight, closes every connection. */
+  /**
+   * Stops taking jobs, waits for the ones in flight, closes every connection. With Redis gone
+   * (or going during the close) nothing in flight can finish or be recorded, so it stops waiting:
+   * once Redis is back, the stalled check hands those jobs to a running worker.
+   */
   close: () => Promise<void>;
 }
 
@@ -54,6 +58,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   const eventsQueue = new Queue(QUEUE.agentEvents, queueOptions);
   const maintenanceQueue = new Queue(QUEUE.maintenance, queueOptions);
   const queues = [generateQueue, sendQueue, profileQueue, eventsQueue, maintenanceQueue];
+  for (const queue of queues) logQueueErrors(queue, log, 'queue error', { queue: queue.name });
 
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry, { queues, withQueueDepth: config.queueDepthMetrics, agentsWaiting: { redis, key: bridgeKeys(config.prefix).agentsWaiting } });
@@ -139,10 +144,20 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     isReady: async () => !closing && workers.every((w) => w.isRunning()) && pingRedis(redis),
     async close() {
       closing = true;
+      const lost = redisLost(redis);
       // AI calls first, while the send worker still runs to deliver what they produce
-      for (const w of workers) await w.close();
+      for (const w of workers) {
+        if (redis.status === 'ready') await Promise.race([w.close(), lost]);
+        else await w.close(true);
+      }
+      if (redis.status !== 'ready') log.warn('redis is gone: closed without waiting for jobs in flight');
       await Promise.all(queues.map((q) => q.close()));
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
+}
+
+/** Resolves when the connection drops (a graceful Worker.close() would then wait for its return). */
+function redisLost(redis: RedisClient): Promise<void> {
+  return new Promise((resolve) => redis.once('close', () => resolve()));
 }

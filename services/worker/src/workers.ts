@@ -1,5 +1,5 @@
 import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq';
-import { computeBackoff, type Logger, type RedisClient } from '@bridge/shared';
+import { computeBackoff, logQueueErrors, type Logger, type RedisClient } from '@bridge/shared';
 import type { WorkerMetrics } from './metrics';
 import { withErrorEdge, type FinalFailureHandler } from './processors/job-edge';
 
@@ -77,6 +77,6 @@ export function startWorker(queueName: string, stage: StageProcessor, settings: 
     const final = !job || Boolean(job.finishedOn) || err.name === 'UnrecoverableError';
     metrics.jobs.inc({ queue: queueName, outcome: final ? 'failed' : 'retry' });
   });
-  worker.on('error', (err) => log.warn('worker error', { queue: queueName, error: err.message }));
+  logQueueErrors(worker, log, 'worker error', { queue: queueName });
   return worker;
 }

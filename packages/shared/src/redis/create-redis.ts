@@ -17,6 +17,10 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
   const common: RedisOptions = {
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    // how long disconnect() waits for the socket to close before destroying it (ioredis: 2 s). It
+    // also waits that long on a socket that has already closed (Redis never answered), holding the
+    // process open after close()
+    disconnectTimeout: 500,
     // TLS comes from a rediss:// URL; keep SNI and certificate checks on
   };
   // the producer also batches the commands of concurrent requests into one write (auto-pipelining)
@@ -33,7 +37,7 @@ export function createRedis(url: string, profile: RedisProfile, log: Logger, nam
   const options = { ...redisOptions(profile), connectionName: `bridge-${name}` };
   const redis: RedisClient = cluster ? createCluster(url, options) : new Redis(url, options);
   let down = false;
-  redis.on('error', (err: Error & { code?: string }) => {
+  redis.on('error', (err: NodeJS.ErrnoException) => {
     if (!down) log.warn('redis connection error', { redis: name, code: err.code, error: err.message });
     down = true;
   });
@@ -42,6 +46,30 @@ export function createRedis(url: string, profile: RedisProfile, log: Logger, nam
     down = false;
   });
   return redis;
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** A lost or refused connection (as opposed to an error of a command or of the code that sent it). */
+export function isConnectionError(err: NodeJS.ErrnoException): boolean {
+  return CONNECTION_ERROR_CODES.has(err.code ?? '') || err.message === 'Connection is closed.' || /ECONNREFUSED|ECONNRESET/.test(err.message);
+}
+
+/**
+ * For BullMQ queues and workers on a client from createRedis: their connection errors are the
+ * client's, which reports each outage once, so only the other errors are logged here. Without
+ * an 'error' listener BullMQ prints every reconnect attempt's error with its stack to stderr.
+ */
+export function logQueueErrors(emitter: { on(event: 'error', listener: (err: Error) => void): unknown }, log: Logger, message: string, fields: Record<string, unknown>): void {
+  emitter.on('error', (err: NodeJS.ErrnoException) => {
+    if (!isConnectionError(err)) log.warn(message, { ...fields, error: err.message });
+  });
+}
+
+/** Closes a client: QUIT while connected, else drop the socket and stop reconnecting. */
+export async function closeRedis(redis: RedisClient): Promise<void> {
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
 }
 
 function createCluster(url: string, options: RedisOptions): Cluster {
