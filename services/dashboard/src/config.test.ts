@@ -4,7 +4,7 @@ import { loadConfig } from './config';
 const requiredEnv = () => ({ DASHBOARD_USERNAME: 'ops', DASHBOARD_PASSWORD: 'correct-horse-battery' });
 
 describe('dashboard loadConfig', () => {
-  test('when only the credentials are set, then the SPEC §3 defaults apply', () => {
+  test('when only the credentials are set, then the documented defaults apply', () => {
     // Arrange
     const env = requiredEnv();
 

@@ -7,7 +7,7 @@ export const Recipient = z.union([
 ]);
 export type Recipient = z.infer<typeof Recipient>;
 
-/** Where a message stands in its conversation: the per-user order of SPEC §7. */
+/** Where a message stands in its conversation: the per-user order (docs/delivery-guarantees.md, "Order"). */
 export const ConversationRef = z.object({
   id: z.string().min(1),
   seq: z.number().int().positive(),

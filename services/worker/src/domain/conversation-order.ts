@@ -30,7 +30,7 @@ export interface OrderDeps {
 }
 
 /**
- * Per-conversation order across any number of workers (SPEC §7).
+ * Per-conversation order across any number of workers (docs/delivery-guarantees.md, "Order").
  *
  * The ingest numbers each conversation's messages (seq) and records which job holds each
  * number. A message's turn comes when the conversation's `next` pointer reaches its number; it
