@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Lints the deployment files: docker-compose.yml and services/*/Dockerfile.
+# Lints the deployment files: docker-compose.yml, services/*/Dockerfile and deploy/caddy/Caddyfile.
 #   bash scripts/lint-deploy.sh
 # Exits non-zero on any finding, warnings included. Needs node, pnpm and the npm registry (the
-# linters run through `pnpm dlx` at pinned versions; no Docker engine needed).
+# linters run through `pnpm dlx` at pinned versions; no Docker engine needed), and caddy (Debian's
+# package; without it the Caddyfile check fails under CI=true and is skipped with a note otherwise).
 #
 #   docker-compose.yml  dclint: the compose-spec schema plus best practices (rules set in .dclintrc),
 #                       and scripts/lint-compose-hardening.mjs: every service non-root, read-only,
@@ -11,12 +12,14 @@
 #                       language server and VS Code's Docker support (hadolint has no npm or Debian
 #                       package, and dockerfilelint is no longer maintained), plus this project's
 #                       own rules below
+#   Caddyfile           `caddy validate`, once with a public domain and once with `tls internal`;
+#                       `caddy fmt` leaves it unchanged
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 DCLINT=dclint@3.1.0
 DOCKERFILE_UTILS=dockerfile-utils@0.16.3
-# the port each service listens on inside its container (SPEC §3 defaults)
+# the port each service listens on inside its container (its default, docs/configuration.md)
 declare -A PORT=([ingest]=3000 [worker]=3002 [dashboard]=3001)
 
 failed=0 here=0
@@ -70,8 +73,31 @@ for service in ingest worker dashboard; do
   if [[ $here -eq 0 ]]; then echo "  ok"; fi
 done
 
+echo "== deploy/caddy/Caddyfile: caddy validate"
+here=0
+if command -v caddy >/dev/null 2>&1; then
+  # caddy keeps its state (a local CA included) under XDG_DATA_HOME: a temporary one, never this machine's
+  caddy_home=$(mktemp -d)
+  trap 'rm -rf "$caddy_home"' EXIT
+  for variant in "BRIDGE_DOMAIN=bridge.example.com" "BRIDGE_DOMAIN=localhost BRIDGE_TLS=internal"; do
+    # shellcheck disable=SC2086 # the variant is a list of NAME=value words
+    if ! out=$(env HOME="$caddy_home" XDG_DATA_HOME="$caddy_home/data" XDG_CONFIG_HOME="$caddy_home/config" $variant \
+        caddy validate --config deploy/caddy/Caddyfile --adapter caddyfile 2>&1); then
+      printf '%s\n' "$out" | grep -v '"level":"info"' | sed 's/^/    /'
+      fail "caddy validate with $variant"
+    fi
+  done
+  caddy fmt deploy/caddy/Caddyfile | diff -q deploy/caddy/Caddyfile - >/dev/null ||
+    fail "deploy/caddy/Caddyfile is not in caddy's format: caddy fmt --overwrite deploy/caddy/Caddyfile"
+  if [[ $here -eq 0 ]]; then echo "  ok ($(caddy version | cut -d' ' -f1))"; fi
+elif [[ ${CI:-} == true ]]; then
+  fail "caddy is not installed (Debian: apt-get install caddy)"
+else
+  echo "  SKIP: caddy is not installed (Debian: apt-get install caddy; CI fails without it)"
+fi
+
 if [[ $failed -ne 0 ]]; then
   echo "lint-deploy: problems found (see FAIL above)"
   exit 1
 fi
-echo "lint-deploy: docker-compose.yml and 3 Dockerfiles passed"
+echo "lint-deploy: docker-compose.yml, 3 Dockerfiles and the Caddyfile passed"

@@ -1,4 +1,4 @@
-// SPEC §2: TEST_REDIS_URL; else redis-server from PATH on a free port; else testcontainers; else one line saying how.
+// The Redis of the tests (CONTRIBUTING.md): TEST_REDIS_URL; else redis-server from PATH on a free port; else testcontainers; else one line saying how.
 const { startRedisServer, hasRedisServer } = require('./helpers/redis-server');
 
 module.exports = async function globalSetup() {

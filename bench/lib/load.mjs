@@ -12,7 +12,7 @@ function messageText(i, chars = 100) {
   return (head + SAMPLE.repeat(Math.ceil(chars / SAMPLE.length) + 1)).slice(0, chars);
 }
 
-/** The webhook body of the README's Braze template, for user `user` of run `tag`. */
+/** The webhook body of the Braze template in docs/braze-setup.md, for user `user` of run `tag`. */
 export function webhookBody(tag, user, i = user) {
   return JSON.stringify({
     braze_id: `bz-${tag}-${user}`,

@@ -6,7 +6,7 @@ import { echoAi, replyText } from '../helpers/stand-in-server';
 import { eventually } from '../helpers/service-process';
 import { buildWebhookBody } from '../helpers/webhook';
 
-/** SPEC §7 under real faults: processes killed, Redis killed, upstreams hanging. One test per guarantee. */
+/** The delivery guarantees (docs/delivery-guarantees.md) under real faults: processes killed, Redis killed, upstreams hanging. One test per guarantee. */
 describe('delivery guarantees under faults', () => {
   const b = useBridgeProcesses();
   const { start, postAccepted } = b;

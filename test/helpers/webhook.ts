@@ -2,10 +2,10 @@ import request from 'supertest';
 import { WEBHOOK_PATH } from '../../services/ingest/src/app';
 import { WEBHOOK_SECRET } from './test-env';
 
-/** The SPEC §5 webhook body as Braze renders it with `| json_escape`. */
+/** The webhook body of docs/braze-setup.md as Braze renders it with `| json_escape`. */
 export function buildWebhookBody(overrides: Record<string, unknown> = {}) {
   const { message = 'Hello there', ...fields } = overrides;
-  // message last, as the template in the README has it
+  // message last, as the template in docs/braze-setup.md has it
   return { braze_id: 'braze-1', user_id: 'user-1', phone_number: '+15550000001', ...fields, message };
 }
 

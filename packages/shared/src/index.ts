@@ -1,4 +1,5 @@
 export * from './config/parse-env';
+export * from './config/env-docs';
 export * from './errors/app-error';
 export * from './http/classify-http-error';
 export * from './http/rate-limit-headers';

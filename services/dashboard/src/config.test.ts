@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('dashboard loadConfig', () => {
-  test('when only the credentials are set, then the SPEC §3 defaults apply and the pair is one admin', () => {
+  test('when only the credentials are set, then the documented defaults apply and the pair is one admin', () => {
     // Arrange
     const env = requiredEnv();
 

@@ -3,8 +3,8 @@ import { BaseEnv, ConfigError, boolEnv, intEnv, parseEnv, trustProxyEnv, type En
 import { z } from 'zod';
 import { entriesOfFile, entriesOfVariable, parseAccounts, type Account } from './auth/accounts';
 
-const DashboardEnv = BaseEnv.extend({
-  DASHBOARD_PORT: intEnv(3001),
+export const DashboardEnv = BaseEnv.extend({
+  DASHBOARD_PORT: intEnv(3001).describe("The dashboard's port. Compose publishes it on 127.0.0.1 only."),
   DASHBOARD_USERNAME: z.string().min(1).optional().describe('User name of a single admin account (with DASHBOARD_PASSWORD); DASHBOARD_USERS(_FILE) holds more accounts and roles.'),
   DASHBOARD_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional().describe('Password of the DASHBOARD_USERNAME admin, 8+ characters.'),
   DASHBOARD_USERS: z.string().optional().describe('Dashboard accounts as name:scrypt-hash:role entries (role admin or agent), separated by commas or newlines; make an entry with pnpm hash-password.'),
@@ -13,8 +13,8 @@ const DashboardEnv = BaseEnv.extend({
   DASHBOARD_LOGIN_FAILURES_PER_USER: intEnv(10).describe('Failed logins for one user name, from any address, before it gets 429 for DASHBOARD_LOGIN_BLOCK_SECONDS.'),
   DASHBOARD_LOGIN_BLOCK_SECONDS: intEnv(900).describe('How long failed logins are counted, and how long a block lasts.'),
   TRUST_PROXY: trustProxyEnv().describe('Express trust proxy: false (the socket address is the client), a hop count, or the proxies\' addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.'),
-  DASHBOARD_READ_ONLY: boolEnv(false),
-  DASHBOARD_SHOW_PII: boolEnv(false),
+  DASHBOARD_READ_ONLY: boolEnv(false).describe('`true` hides every action: no retry, no remove.'),
+  DASHBOARD_SHOW_PII: boolEnv(false).describe('`true` shows job data as stored. Otherwise message text and replies show as `[hidden: N characters]`, ids are shortened to their first and last two characters, and `message_id` is hidden.'),
 }).superRefine((env, ctx) => {
   if (env.DASHBOARD_USERS && env.DASHBOARD_USERS_FILE) {
     ctx.addIssue({ code: 'custom', path: ['DASHBOARD_USERS_FILE'], message: 'and DASHBOARD_USERS are both set: use one' });

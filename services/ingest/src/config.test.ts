@@ -4,7 +4,7 @@ import { ConfigError } from '@bridge/shared';
 import { loadConfig } from './config';
 
 describe('ingest loadConfig', () => {
-  test('when only WEBHOOK_SECRET is set, then the SPEC §3 defaults apply', () => {
+  test('when only WEBHOOK_SECRET is set, then the documented defaults apply', () => {
     // Arrange
     const env = { WEBHOOK_SECRET: '0123456789abcdef' };
 

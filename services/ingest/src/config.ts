@@ -4,9 +4,9 @@ import { z } from 'zod';
 const IngestEnv = QueueEnv.extend({
   ...ConversationFileEnv,
   ...AgentDeskEnv,
-  INGEST_PORT: intEnv(3000),
+  INGEST_PORT: intEnv(3000).describe('The webhook listener (plain HTTP). It also serves `/healthz`, `/readyz` and `/metrics`.'),
   WEBHOOK_SECRET: secretListEnv(16).describe('Shared secret Braze sends as X-Webhook-Secret or Authorization: Bearer, 16+ characters. Several, comma-separated, while one is rotated: any one is accepted.'),
-  INGEST_MAX_BODY_BYTES: intEnv(65_536, 1_024),
+  INGEST_MAX_BODY_BYTES: intEnv(65_536, 1_024).describe('The largest webhook body accepted, in bytes. A larger body gets `413`.'),
   AGENT_API_TOKEN: z.string().transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(24, 'each token must be at least 24 characters (e.g. openssl rand -hex 32)')).min(1)).optional()
     .describe('Bearer token(s) of the agent API (/agent/*); comma-separated to rotate. Unset: the agent API is off.'),

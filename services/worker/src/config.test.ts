@@ -12,7 +12,7 @@ const requiredEnv = () => ({
 });
 
 describe('worker loadConfig', () => {
-  test('when only the required variables are set, then the SPEC §3 defaults apply', () => {
+  test('when only the required variables are set, then the documented defaults apply', () => {
     // Arrange
     const env = requiredEnv();
 

@@ -148,13 +148,14 @@ export const httpsUnlessAllowed = (keys: readonly string[]) => (env: Record<stri
 };
 
 export const BaseEnv = z.object({
-  REDIS_URL: urlEnv(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlEnv(['redis:', 'rediss:']).default('redis://127.0.0.1:6379').describe('The Redis that holds the queues and the conversations: `redis://`, or `rediss://` for TLS. A user and password go in the URL, which then counts as a secret.'),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]+$/, 'may contain letters, digits, _, - and {} only')
-    .default('bridge'),
-  REDIS_CLUSTER: boolEnv(false),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+    .default('bridge')
+    .describe('Prefix of every Redis key: letters, digits, `_`, `-`, `{` and `}`. All services of one deployment use the same prefix.'),
+  REDIS_CLUSTER: boolEnv(false).describe('`true` when `REDIS_URL` names one seed node of a Redis Cluster; `REDIS_PREFIX` must then be a hash tag in braces, such as `{bridge}`.'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info').describe('`error`, `warn`, `info`, `http`, `verbose`, `debug` or `silly`; JSON lines on stdout. `http` adds one line per webhook answer. Personal data stays out of the logs at every level unless `LOG_PII=true`.'),
   LOG_PII: boolEnv(false).describe('Lets phone numbers, message text, profile names and user names into the logs, at every level. Only for a developer\'s machine; secrets stay redacted even then.'),
   CONVERSATION_TTL_HOURS: intEnv(72).describe('Hours every key the bridge stores about a person (transcript, state, order, dedupe) outlives their last activity.'),
 }).superRefine((env, ctx) => {
@@ -166,9 +167,9 @@ export const BaseEnv = z.object({
 
 /** Job settings shared by the producer (ingest) and the consumer (worker). */
 export const QueueEnv = BaseEnv.extend({
-  JOB_ATTEMPTS: intEnv(8),
-  JOB_KEEP_COMPLETED: intEnv(1000, 0),
-  JOB_KEEP_FAILED_DAYS: intEnv(7),
+  JOB_ATTEMPTS: intEnv(8).describe("Attempts per job, the first one included, before the job stays failed. The ingest's value applies to `reply-generate` jobs and the worker's to `reply-send` jobs: set the same in both."),
+  JOB_KEEP_COMPLETED: intEnv(1000, 0).describe('Completed jobs kept per queue, for the dashboard; older ones are removed.'),
+  JOB_KEEP_FAILED_DAYS: intEnv(7).describe('Days a failed job is kept, with its reason, for inspection and retry.'),
 });
 export function jobRetentionFrom(env: z.infer<typeof QueueEnv>) {
   return { attempts: env.JOB_ATTEMPTS, keepCompleted: env.JOB_KEEP_COMPLETED, keepFailedSeconds: env.JOB_KEEP_FAILED_DAYS * 86_400 };

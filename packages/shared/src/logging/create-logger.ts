@@ -2,6 +2,8 @@ import winston from 'winston';
 
 /** Keys whose values are secrets: always replaced, at every level. */
 const SECRET_KEYS = /^(authorization|proxy-authorization|x-webhook-secret|cookie|set-cookie|.*(secret|password|api[-_]?key|token))$/i;
+/** Whether a key (a header, a log field, an environment variable) names a secret. */
+export const isSecretKey = (key: string) => SECRET_KEYS.test(key);
 /** Keys whose values are personal data (message text, phone numbers, names): only with LOG_PII=true. */
 const PII_KEYS = /^(message|text|content|reply|body|prompt|messages|phone|phone_number|phoneNumber|profile_name|profileName|media_urls|mediaUrls)$/i;
 

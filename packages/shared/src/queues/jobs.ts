@@ -10,7 +10,7 @@ export const Recipient = z.union([
 ]);
 export type Recipient = z.infer<typeof Recipient>;
 
-/** Where a piece of work stands in its conversation: lane `in` unless said otherwise. */
+/** Where a piece of work stands in its conversation: lane `in` unless said otherwise (docs/delivery-guarantees.md, "Order"). */
 export const ConversationRef = z.object({
   id: z.string().min(1),
   seq: z.number().int().positive(),

@@ -5,7 +5,7 @@ import { parseWebhookBody } from './parse-webhook-body';
 const IDS = { braze_id: '65f0c2a1b9e77d0012345678', user_id: 'customer-42', phone_number: '+15551234567' };
 
 /**
- * The README's template as Braze renders it. `escaped` is what `| json_escape` produces; `verbatim`
+ * The webhook body template of docs/braze-setup.md as Braze renders it. `escaped` is what `| json_escape` produces; `verbatim`
  * is what Braze's own guide (no json_escape) produces: the text pasted between the quotes as it is.
  */
 function renderTemplate(text: string, mode: 'escaped' | 'verbatim', eol = '\n'): string {

@@ -5,7 +5,7 @@ import { assertionRedis } from '../../../../test/helpers/test-env';
 
 const lastUser = (body: any) => body.messages.at(-1).content as string;
 
-describe('per-conversation order across workers (SPEC §7)', () => {
+describe('per-conversation order across workers', () => {
   let p: Pipeline;
   afterEach(() => p.stop());
 

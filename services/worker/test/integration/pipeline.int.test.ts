@@ -8,7 +8,7 @@ describe('webhook to Braze reply, on a real Redis with stand-in AI and Braze', (
   let p: Pipeline;
   afterEach(() => p.stop());
 
-  test('when a message arrives, then the AI and Braze get exactly the bodies of SPEC §5-§6', async () => {
+  test('when a message arrives, then the AI and Braze get exactly the documented request bodies', async () => {
     p = await startPipeline();
     await p.replied({ message: 'Where is my order?' });
 
