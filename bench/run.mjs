@@ -5,7 +5,7 @@
 //                                 block of BENCHMARKS.md
 //   node bench/run.mjs --quick    short smoke version (< 60 s) for CI; writes nothing unless --write
 //   --only ingest,pipeline,...    run some scenarios (ingest, pipeline, scaleOut, rateLimit,
-//                                 brazeLatency, footprint, retention)
+//                                 brazeLatency, flood, footprint, retention)
 //   --no-write                    never touch BENCHMARKS.md
 //
 // Benchmarks, not tests: goals are printed, never asserted. The exit code is 0 unless a scenario
@@ -30,6 +30,7 @@ const FULL = {
   scaleOut: { n: 400, concurrency: 5, aiLatencyMs: 250 },
   rateLimit: { n: 200, max: 20, durationMs: 1_000, workers: 2, aiLatencyMs: 0 },
   lowLoad: { messages: 20, spacingMs: 200, warmup: 3 },
+  flood: { flood: 200, others: 20, spacingMs: 50, aiLatencyMs: 50, limit: 20 },
   footprint: { n: 10_000 },
   retention: { users: 1_000, batches: 5, keep: 1_000 },
 };
@@ -40,6 +41,7 @@ const QUICK = {
   scaleOut: { n: 60 },
   rateLimit: { n: 50 },
   lowLoad: { messages: 5, warmup: 1 },
+  flood: { flood: 100, others: 5 },
   footprint: { n: 1_000 },
   retention: { users: 200, batches: 3, keep: 100 },
 };
@@ -66,6 +68,7 @@ const PLAN = [
   ['scaleOut', 'Scale-out'],
   ['rateLimit', 'Rate limit'],
   ['brazeLatency', 'Braze efficiency at low load'],
+  ['flood', 'One sender flooding'],
   ['footprint', 'Footprint'],
   ['retention', 'Retention'],
 ];

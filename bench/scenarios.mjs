@@ -220,6 +220,58 @@ export async function brazeLatency(cfg, log) {
 }
 
 // ---------------------------------------------------------------------------------------------
+/**
+ * Flood: one sender bursts `flood` messages (SENDER_RATE_LIMIT_PER_MINUTE default 20) while
+ * `others` distinct senders write one message each; their webhook→Braze latency against the same
+ * senders with no flood, and the AI calls the flooder got.
+ */
+export async function flood(cfg, log) {
+  const { flood: n, others, spacingMs, aiLatencyMs } = cfg.flood;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return withStack({ aiLatencyMs, queueNames: ['reply-generate'] }, async ({ up, queues: [queue], spawnIngest, spawnWorker }) => {
+    const ingestProc = await spawnIngest('ours');
+    await spawnWorker('ours');
+    const othersLatency = async (tag) => {
+      const sent = [];
+      for (let i = 0; i < others; i += 1) {
+        sent.push(performance.now());
+        await postWebhook(ingestProc.url, webhookBody(tag, i), agent);
+        await sleep(spacingMs);
+      }
+      await poll(async () => sent.every((_, i) => up.braze.arrivals.has(userIdOf(tag, i))), 60_000, 20);
+      return { latencies: sent.map((t, i) => (up.braze.arrivals.get(userIdOf(tag, i)) ?? NaN) - t) };
+    };
+    const drained = () => poll(async () => {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(c).every((x) => x === 0);
+    }, 120_000, 50);
+
+    await othersLatency('warm');
+    const quiet = await othersLatency('quiet');
+    await drained();
+    const aiBefore = up.ai.times.length;
+    const t0 = performance.now();
+    const burst = await preload(ingestProc.url, n, (i) => webhookBody('flood', 0, i));
+    const busy = await othersLatency('busy');
+    const othersDone = performance.now();
+    await drained();
+    const drainSeconds = (performance.now() - t0) / 1000;
+    const floodAiCalls = up.ai.times.length - aiBefore - others;
+    const p = (r, q) => percentile(r.latencies, q);
+    log(`flood: ${n} messages from one sender stored in ${f.num(burst.seconds, 2)} s; others' webhook→Braze p50 ${f.ms(p(busy, 50))} (no flood ${f.ms(p(quiet, 50))}), max ${f.ms(p(busy, 100))} (${f.ms(p(quiet, 100))}); the flooder's AI calls ${floodAiCalls}; flood worked off after ${f.num(drainSeconds, 1)} s`);
+    return {
+      rows: [
+        { figure: `Flood: other senders' p50 during a ${n}-message flood`, ours: f.ms(p(busy, 50)), baseline: `${f.ms(p(quiet, 50))} (no flood)`, ratio: f.ratio(p(busy, 50) / p(quiet, 50)), goal: '—', met: '—' },
+        { figure: 'Flood: AI calls spent on the flooder', ours: String(floodAiCalls), baseline: `limit ${cfg.flood.limit}`, ratio: '—', goal: `≤ ${cfg.flood.limit}`, met: f.met(floodAiCalls <= cfg.flood.limit) },
+      ],
+      details: [
+        `flood: one worker (WORKER_CONCURRENCY default), AI stand-in ${aiLatencyMs} ms; ${others} other senders, one message each ${spacingMs} ms apart, right after one sender's burst of ${n} (stored in ${f.num(burst.seconds, 2)} s, answers ${JSON.stringify(burst.statuses)}); their webhook→Braze p50 / p95 / max ${[50, 95, 100].map((q) => f.num(p(busy, q), 0)).join(' / ')} ms, against ${[50, 95, 100].map((q) => f.num(p(quiet, q), 0)).join(' / ')} ms with no flood; the others were all answered ${f.num((othersDone - t0) / 1000, 1)} s after the burst began, the flood was worked off after ${f.num(drainSeconds, 1)} s; the AI answered ${floodAiCalls} of the flooder's ${n} messages (SENDER_RATE_LIMIT_PER_MINUTE=${cfg.flood.limit}; the rest got SENDER_RATE_LIMIT_TEXT once, then nothing)`,
+      ],
+    };
+  }).finally(() => agent.destroy());
+}
+
+// ---------------------------------------------------------------------------------------------
 /** Footprint: worker RSS while it works through a backlog, and Redis bytes per stored message. */
 export async function footprint(cfg, log) {
   const { n } = cfg.footprint;

@@ -107,7 +107,9 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const result = await deps.accept(inbound, res.locals.requestId as string, res.locals.route as string | undefined);
     res.locals.outcome = result.status;
-    res.status(result.status === 'queued' ? 202 : 200).json(result);
+    if (result.status === 'limited') metrics.senderLimited.inc();
+    // a limited message is stored too (Braze must not retry it); only a duplicate was stored before
+    res.status(result.status === 'duplicate' ? 200 : 202).json(result);
   });
 
   if (deps.agentApi) app.use('/agent', deps.agentApi);

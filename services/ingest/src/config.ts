@@ -15,6 +15,7 @@ const IngestEnv = QueueEnv.extend({
     .default('braze_id')
     .describe('How a reply is addressed when the sender has no external id (user_id is empty): `braze_id`, or `user_alias` (alias_label `phone`, alias_name the phone_number as received), which is how Braze keys unknown numbers. With `user_alias`, a body without a phone_number still goes by braze_id.'),
   WEBHOOK_ALLOWED_CIDRS: cidrListEnv().optional().describe('Comma-separated addresses and CIDR ranges allowed to post to /webhooks/braze/*; others get 403. Unset: any address. Ready values per Braze instance in docs/security.md.'),
+  SENDER_RATE_LIMIT_PER_MINUTE: intEnv(20, 0).describe('Messages one sender (the user the reply goes to) may send per clock minute before the rest of that minute is `limited`: stored and answered `202`, never sent to the AI, answered once with SENDER_RATE_LIMIT_TEXT. `0`: no limit.'),
   TRUST_PROXY: trustProxyEnv().describe('Express trust proxy: false (the socket address is the client), a hop count, or the proxies\' addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.'),
 }).superRefine((env, ctx) => {
   if (env.TRUST_PROXY === true && env.WEBHOOK_ALLOWED_CIDRS) {
@@ -40,6 +41,7 @@ export function loadConfig(env: Env) {
     unknownSender: e.UNKNOWN_SENDER_RECIPIENT,
     jobs: jobRetentionFrom(e),
     ttlSeconds: e.CONVERSATION_TTL_HOURS * 3600,
+    senderLimitPerMinute: e.SENDER_RATE_LIMIT_PER_MINUTE,
     routes: new Set(file.routes.map((r) => r.name.toLowerCase())),
     agentApiTokens: e.AGENT_API_TOKEN,
     handoffText: e.AGENT_HANDOFF_TEXT,

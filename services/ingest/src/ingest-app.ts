@@ -48,7 +48,7 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     log,
     metrics: createIngestMetrics(registry),
     registry,
-    accept: createAcceptInboundMessage({ redis, queue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, clock }),
+    accept: createAcceptInboundMessage({ redis, queue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, senderLimitPerMinute: config.senderLimitPerMinute, clock }),
     isReady: async () => !draining && pingRedis(redis),
   });
   return {

@@ -5,6 +5,7 @@ import { DEFAULT_SILENT_KEYWORDS } from './conversation/match';
 export const DEFAULT_SYSTEM_PROMPT =
   'You are a friendly customer support agent answering on WhatsApp. Answer briefly and clearly in the language of the customer. If you cannot help, say so and offer to connect them with a person.';
 export const DEFAULT_FALLBACK_MESSAGE = 'Sorry, we cannot answer right now. Please try again in a little while.';
+export const DEFAULT_SENDER_RATE_LIMIT_TEXT = 'You are sending messages faster than we can answer. Please wait a minute.';
 export const DEFAULT_ASSIST_PROMPT =
   'You help a human support agent who answers a customer on WhatsApp. Write the reply the agent could send next: brief, friendly, in the customer\'s language. Write only the reply.';
 
@@ -51,6 +52,8 @@ const WorkerEnv = QueueEnv.extend({
   HISTORY_TTL_SECONDS: intEnv(86_400).describe("A conversation's history is forgotten this long after its last reply."),
   FALLBACK_MESSAGE: z.string().max(4096).default(DEFAULT_FALLBACK_MESSAGE)
     .describe('Sent when the AI cannot answer (it kept failing, refused without text, or answered nothing). Set it empty (FALLBACK_MESSAGE=) to send nothing.'),
+  SENDER_RATE_LIMIT_TEXT: z.string().max(4096).default(DEFAULT_SENDER_RATE_LIMIT_TEXT)
+    .describe('Sent once per minute to a sender over the ingest\'s SENDER_RATE_LIMIT_PER_MINUTE (their later messages that minute get nothing). Set it empty (SENDER_RATE_LIMIT_TEXT=) to send nothing.'),
   SILENT_KEYWORDS: z.string().default(DEFAULT_SILENT_KEYWORDS)
     .describe('Comma-separated whole-message words the bot never answers (opt-out and opt-in words Braze handles itself; English, Portuguese and Spanish by default). Setting it replaces the list.'),
   ORDER_GAP_GRACE_MS: intEnv(15_000).describe('How long a conversation waits for a message whose place was taken but whose job never got stored.'),
@@ -90,7 +93,7 @@ export function evenRateLimit(max: number, durationMs: number) {
 const WHATSAPP_WINDOW_MS = 24 * 3_600_000;
 
 export function loadConfig(env: Env) {
-  const e = parseEnv(WorkerEnv, env, { keepEmpty: ['FALLBACK_MESSAGE'] });
+  const e = parseEnv(WorkerEnv, env, { keepEmpty: ['FALLBACK_MESSAGE', 'SENDER_RATE_LIMIT_TEXT'] });
   return {
     port: e.WORKER_PORT,
     redisUrl: e.REDIS_URL,
@@ -128,6 +131,7 @@ export function loadConfig(env: Env) {
     windowMs: WHATSAPP_WINDOW_MS - e.WHATSAPP_WINDOW_MARGIN_MINUTES * 60_000,
     history: { maxTurns: e.HISTORY_MAX_TURNS, ttlMs: e.HISTORY_TTL_SECONDS * 1000 },
     fallbackMessage: e.FALLBACK_MESSAGE.trim() || undefined,
+    senderLimitText: e.SENDER_RATE_LIMIT_TEXT.trim() || undefined,
     silentKeywords: e.SILENT_KEYWORDS.split(',').map((k) => k.trim()).filter(Boolean),
     orderGapGraceMs: e.ORDER_GAP_GRACE_MS,
     queueDepthMetrics: e.METRICS_QUEUE_DEPTH,

@@ -101,6 +101,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     handoffText: config.agents.handoffText,
     windowMs: config.windowMs,
     templateCampaignId: config.braze.templateCampaignId,
+    limitText: config.senderLimitText,
   };
   const profileOn = config.profile !== undefined;
   const turn = createTurnProcessor({

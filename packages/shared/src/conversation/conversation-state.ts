@@ -32,6 +32,8 @@ export interface ConversationState {
   contact?: Contact;
   /** when the ingest received the latest inbound message (ms): the 24-hour window */
   lastInboundAt?: number;
+  /** the sender-limit window (ms / SENDER_RATE_WINDOW_MS) whose SENDER_RATE_LIMIT_TEXT went out */
+  limitToldWindow?: number;
 }
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -61,6 +63,7 @@ export function readState(hash: Record<string, string>): ConversationState {
     brazeId: hash.braze_id,
     contact: json(hash.contact, (x) => Contact.safeParse(x).data),
     lastInboundAt: num(hash.last_in),
+    limitToldWindow: num(hash.limit_told),
   };
 }
 
@@ -81,6 +84,8 @@ export interface TranscriptEntry {
   agent?: string;
   draft?: boolean;
   media?: number;
+  /** a customer message over the sender limit: kept, never answered by the bot */
+  limited?: boolean;
   transcribed?: boolean;
   reason?: string;
   since?: number;

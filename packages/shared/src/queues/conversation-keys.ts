@@ -49,6 +49,8 @@ export function conversationKeys(prefix: string, conversationId: string) {
     tools: (jobId: string) => `${base}:tools:${jobId}`,
     /** idempotency key of a message_id (or of an event id, per lane) */
     dedupe: (messageId: string) => `${base}:dedupe:${digest(messageId)}`,
+    /** inbound messages counted in one sender-limit window (window = ms / SENDER_RATE_WINDOW_MS) */
+    senderCount: (window: number) => `${base}:rate:${window}`,
   };
 }
 export type ConversationKeys = ReturnType<typeof conversationKeys>;
@@ -64,6 +66,9 @@ export function bridgeKeys(prefix: string) {
     brazeIdIndex: (brazeId: string) => `${prefix}:idx:braze:${digest(brazeId)}`,
   };
 }
+
+/** The sender limit (SENDER_RATE_LIMIT_PER_MINUTE) counts per clock minute of the ingest. */
+export const SENDER_RATE_WINDOW_MS = 60_000;
 
 /** How long a person's conversation data outlives their last message, unless CONVERSATION_TTL_HOURS says otherwise. */
 export const DEFAULT_CONVERSATION_TTL_HOURS = 72;

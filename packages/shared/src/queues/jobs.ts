@@ -40,6 +40,8 @@ export const GenerateReplyJob = z.object({
   /** a route named by the webhook's path (/webhooks/braze/whatsapp/<route>) */
   route: z.string().optional(),
   contact: Contact.optional(),
+  /** over the sender's limit (SENDER_RATE_LIMIT_PER_MINUTE): kept in order, never sent to the AI */
+  limited: z.literal(true).optional(),
 });
 export type GenerateReplyJob = z.infer<typeof GenerateReplyJob>;
 

@@ -31,13 +31,16 @@ export async function requireRedis(redis: RedisClient): Promise<void> {
   if (!(await whenRedisReady(redis, CONNECT_WAIT_MS))) throw new DependencyUnavailableError('Redis is unavailable; nothing was stored');
 }
 
-export type AcceptResult = { status: 'queued' | 'duplicate'; id: string };
+/** queued: stored for a reply; limited: stored, over the sender limit (no AI reply); duplicate: stored before. */
+export type AcceptResult = { status: 'queued' | 'limited' | 'duplicate'; id: string };
 
 export interface AcceptDeps {
   redis: RedisClient;
   queue: Queue;
   prefix: string;
   ttlSeconds: number;
+  /** SENDER_RATE_LIMIT_PER_MINUTE; 0 = no limit */
+  senderLimitPerMinute: number;
   clock?: () => number;
 }
 
@@ -45,7 +48,9 @@ export interface AcceptDeps {
  * Stores the message as a reply-generate job in its conversation's inbound lane and resolves only
  * once Redis has it. Throws DependencyUnavailableError (503) when Redis cannot take it, so Braze retries.
  */
-export function createAcceptInboundMessage({ redis, queue, prefix, ttlSeconds, clock = Date.now }: AcceptDeps) {
+export function createAcceptInboundMessage({ redis, queue, prefix, ttlSeconds, senderLimitPerMinute, clock = Date.now }: AcceptDeps) {
+  // a message_id is remembered as long as Braze retries, but never longer than the person's data
+  const dedupeTtlSeconds = Math.min(DEDUPE_TTL_SECONDS, ttlSeconds);
   return async function acceptInboundMessage(msg: InboundMessage, correlationId: string, route?: string): Promise<AcceptResult> {
     const conversationId = conversationIdFor(msg.recipient);
     const now = clock();
@@ -53,8 +58,8 @@ export function createAcceptInboundMessage({ redis, queue, prefix, ttlSeconds, c
     let place;
     try {
       place = await claimPlace(redis, {
-        prefix, conversationId, lane: 'in', jobId: randomUUID(), now, ttlSeconds, inbound: true,
-        ...(msg.messageId ? { dedupe: { key: msg.messageId, ttlSeconds: DEDUPE_TTL_SECONDS } } : {}),
+        prefix, conversationId, lane: 'in', jobId: randomUUID(), now, ttlSeconds, inbound: true, limitPerWindow: senderLimitPerMinute,
+        ...(msg.messageId ? { dedupe: { key: msg.messageId, ttlSeconds: dedupeTtlSeconds } } : {}),
       });
     } catch (err) {
       throw new DependencyUnavailableError('Redis is unavailable; the message was not stored', err);
@@ -75,6 +80,7 @@ export function createAcceptInboundMessage({ redis, queue, prefix, ttlSeconds, c
       ...(msg.messageId ? { messageId: msg.messageId } : {}),
       ...(route ? { route } : {}),
       ...(msg.contact.phone || msg.contact.name ? { contact: msg.contact } : {}),
+      ...(place.limited ? { limited: true as const } : {}),
     };
     const markStored = () => (msg.messageId ? markPlaceStored(redis, prefix, conversationId, msg.messageId, place).catch(() => undefined) : undefined);
     const adding = queue.add(JOB.generate, data, { jobId: place.jobId });
@@ -86,12 +92,12 @@ export function createAcceptInboundMessage({ redis, queue, prefix, ttlSeconds, c
         () => markStored(),
         // never stored: free its place, or the conversation waits for the worker's grace time
         // (not with a message_id, whose redelivery comes back to the same place)
-        () => (msg.messageId ? undefined : voidPlace(redis, prefix, conversationId, 'in', place.seq).catch(() => undefined)),
+        () => (msg.messageId ? undefined : voidPlace(redis, prefix, conversationId, 'in', place.seq, ttlSeconds).catch(() => undefined)),
       );
       throw new DependencyUnavailableError('Redis is unavailable; the message was not stored', err);
     }
     // stored: from now on a redelivery is a duplicate (and the 202 stands even if this write fails)
     await markStored();
-    return { status: 'queued', id: place.jobId };
+    return { status: place.limited ? 'limited' : 'queued', id: place.jobId };
   };
 }

@@ -4,7 +4,7 @@ export function createIngestMetrics(registry: Registry) {
   return {
     webhooks: new Counter({
       name: 'bridge_webhooks_total',
-      help: 'Webhooks received, by outcome (queued, duplicate, forbidden, unauthorized, invalid, too_large, unsupported, unavailable, error)',
+      help: 'Webhooks received, by outcome (queued, limited, duplicate, forbidden, unauthorized, invalid, too_large, unsupported, unavailable, error)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
@@ -13,6 +13,11 @@ export function createIngestMetrics(registry: Registry) {
       help: 'Time from request to answer for POST /webhooks/braze/whatsapp',
       labelNames: ['status'] as const,
       buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    senderLimited: new Counter({
+      name: 'bridge_sender_limited_total',
+      help: 'Inbound messages over their sender\'s SENDER_RATE_LIMIT_PER_MINUTE: stored and answered 202, never sent to the AI',
       registers: [registry],
     }),
     recovered: new Counter({

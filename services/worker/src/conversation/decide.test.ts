@@ -16,8 +16,8 @@ const settings: DecideSettings = {
 const bot = (extra: Partial<ConversationState> = {}): ConversationState => ({ owner: 'bot', epoch: 0, unanswered: 0, vars: {}, lastInboundAt: NOW, ...extra });
 const at = (step: string, extra: Partial<FlowPosition> = {}): FlowPosition => ({ name: 'returns', step, retries: 0, at: NOW - 60_000, ...extra });
 
-function run(text: string, state: ConversationState = bot(), extra: { route?: string; receivedAt?: number; settings?: Partial<DecideSettings> } = {}): Decision {
-  return decide({ ...settings, ...extra.settings }, { text, receivedAt: extra.receivedAt ?? NOW, route: extra.route, state, now: NOW });
+function run(text: string, state: ConversationState = bot(), extra: { route?: string; receivedAt?: number; limited?: boolean; settings?: Partial<DecideSettings> } = {}): Decision {
+  return decide({ ...settings, ...extra.settings }, { text, receivedAt: extra.receivedAt ?? NOW, route: extra.route, state, now: NOW, limited: extra.limited });
 }
 /** what goes out, as "kind:text" */
 const sent = (d: Decision) => d.effects.map((e) => (e.type === 'send' ? `${e.kind}:${e.part.text}` : e.type === 'handoff' ? `handoff:${e.text}` : e.type));
@@ -60,6 +60,48 @@ describe('decide: who owns the conversation', () => {
 
   test('when a person owns it and the customer writes an opt-out word, then the agents hear it, flagged, and nothing is sent', () => {
     expect(run('STOP', bot({ owner: 'agent', epoch: 1 }))).toMatchObject({ effects: [{ type: 'to_agents', optOut: true }], silent: 'opt_out' });
+  });
+});
+
+describe('decide: a message over the sender limit', () => {
+  const LIMIT_TEXT = 'Please slow down.';
+  const WINDOW = NOW / 60_000;
+  const limited = (text: string, state: ConversationState, over: Partial<DecideSettings> = { limitText: LIMIT_TEXT }) => run(text, state, { limited: true, settings: over });
+
+  test.each([
+    ['the first of its minute, bot-owned', 'hello there', bot(), ['fixed:Please slow down.'], { limited: true, limitTold: WINDOW }],
+    ['a later one of the same minute', 'hello there', bot({ limitToldWindow: WINDOW }), [], { limited: true, silent: 'limited' }],
+    ['the first of the next minute', 'hello there', bot({ limitToldWindow: WINDOW - 1 }), ['fixed:Please slow down.'], { limitTold: WINDOW }],
+    ['a route keyword (no fixed reply)', 'hours', bot(), ['fixed:Please slow down.'], { limited: true }],
+    ['a handoff keyword (no handoff)', 'Humano', bot(), ['fixed:Please slow down.'], { limited: true }],
+    ['an answer to a running flow', '12345', bot({ flow: at('ask_order') }), ['fixed:Please slow down.'], { limited: true }],
+    ['an opt-out word (opt-out wins)', 'STOP', bot(), [], { silent: 'opt_out' }],
+  ])('when it is %s (%j), then %j goes out, never the AI', (_case, text, state, expected, more) => {
+    const d = limited(text, state);
+    expect(sent(d)).toEqual(expected);
+    expect(d).toMatchObject(more);
+  });
+
+  test('when it answers a running flow, then the flow neither moves nor captures anything', () => {
+    const d = limited('12345', bot({ flow: at('ask_order') }));
+    expect(d).not.toHaveProperty('flow');
+    expect(d).not.toHaveProperty('vars');
+    expect(d.completedFlows).toEqual([]);
+  });
+
+  test('when a person owns the conversation, then the agents see the message, flagged, and nothing is sent', () => {
+    expect(limited('hello', bot({ owner: 'agent', epoch: 1 }))).toMatchObject({ effects: [{ type: 'to_agents', optOut: false, limited: true }], limited: true });
+  });
+
+  test('when SENDER_RATE_LIMIT_TEXT is empty, then a limited sender is told nothing', () => {
+    const d = limited('hello', bot(), { limitText: undefined });
+    expect(d).toMatchObject({ effects: [], silent: 'limited' });
+    expect(d).not.toHaveProperty('limitTold');
+  });
+
+  test('when a limited message waited past the 24-hour window, then it fails like any other (no limit text through the template)', () => {
+    const old = NOW - 24 * HOUR;
+    expect(sent(run('hello', bot({ lastInboundAt: old }), { receivedAt: old, limited: true, settings: { limitText: LIMIT_TEXT } }))).toEqual(['fail']);
   });
 });
 

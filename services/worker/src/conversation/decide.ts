@@ -1,4 +1,4 @@
-import type { ConversationFile, ConversationState, FlowPosition, ReplyKind, ReplyPart, Route } from '@bridge/shared';
+import { SENDER_RATE_WINDOW_MS, type ConversationFile, type ConversationState, type FlowPosition, type ReplyKind, type ReplyPart, type Route } from '@bridge/shared';
 import { answerFlow, flowTimedOut, startFlow, type FlowRun } from './flow';
 import type { RouteMatcher } from './match';
 import { render } from './render';
@@ -10,8 +10,8 @@ export type Effect =
   | { type: 'ai'; route?: string; systemPrompt?: string; model?: string; campaignId?: string; tools?: string[] }
   /** a person takes over; the customer is told `text` */
   | { type: 'handoff'; reason: string; text: string }
-  /** a person owns the conversation: the message is theirs to see */
-  | { type: 'to_agents'; optOut: boolean }
+  /** a person owns the conversation: the message is theirs to see (limited: over the sender limit, no AI draft) */
+  | { type: 'to_agents'; optOut: boolean; limited?: boolean }
   | { type: 'fail'; code: string; message: string };
 
 export interface Decision {
@@ -25,8 +25,12 @@ export interface Decision {
   attributes: Record<string, unknown>;
   /** flows that reached their end this turn */
   completedFlows: string[];
-  /** why nothing is sent: an opt-out word, or an `ignore` route */
-  silent?: 'opt_out' | 'ignore';
+  /** why nothing is sent: an opt-out word, an `ignore` route, or the sender limit already told */
+  silent?: 'opt_out' | 'ignore' | 'limited';
+  /** the message was over the sender limit */
+  limited?: boolean;
+  /** the sender-limit window whose text this turn sends (kept in the state: once per window) */
+  limitTold?: number;
 }
 
 export interface DecideSettings {
@@ -38,6 +42,8 @@ export interface DecideSettings {
   windowMs: number;
   /** an approved template campaign for replies past the window */
   templateCampaignId?: string;
+  /** SENDER_RATE_LIMIT_TEXT; undefined: a limited sender is told nothing */
+  limitText?: string;
 }
 
 export interface TurnInput {
@@ -47,6 +53,8 @@ export interface TurnInput {
   route?: string;
   state: ConversationState;
   now: number;
+  /** over the sender limit at the ingest */
+  limited?: boolean;
 }
 
 const empty = (): Decision => ({ effects: [], attributes: {}, completedFlows: [] });
@@ -56,20 +64,24 @@ const empty = (): Decision => ({ effects: [], attributes: {}, completedFlows: []
  * what to send (to which campaign), what to store, which attributes to write. No I/O.
  *
  * Order of precedence: opt-out words (never answered, never advance a flow); a person's ownership;
- * the 24-hour window; a running flow (only handoff and flow routes interrupt it); the route named by
- * the webhook path or the first matching route; the AI.
+ * the 24-hour window; the sender limit (never the AI, never a flow step: the first limited message
+ * of a window gets SENDER_RATE_LIMIT_TEXT, later ones nothing); a running flow (only handoff and flow
+ * routes interrupt it); the route named by the webhook path or the first matching route; the AI.
  */
 export function decide(s: DecideSettings, input: TurnInput): Decision {
   const { state, now } = input;
   if (s.isSilent(input.text)) {
     return state.owner === 'agent' ? { ...empty(), effects: [{ type: 'to_agents', optOut: true }], silent: 'opt_out' } : { ...empty(), silent: 'opt_out' };
   }
-  if (state.owner === 'agent') return { ...empty(), effects: [{ type: 'to_agents', optOut: false }] };
+  if (state.owner === 'agent') {
+    return input.limited ? { ...empty(), effects: [{ type: 'to_agents', optOut: false, limited: true }], limited: true } : { ...empty(), effects: [{ type: 'to_agents', optOut: false }] };
+  }
 
   const lastInbound = Math.max(state.lastInboundAt ?? 0, input.receivedAt);
   if (!s.templateCampaignId && now >= lastInbound + s.windowMs) {
     return { ...empty(), effects: [{ type: 'fail', code: 'OUTSIDE_WHATSAPP_WINDOW', message: `last inbound ${new Date(lastInbound).toISOString()}` }] };
   }
+  if (input.limited) return limitedTurn(s, input);
 
   const route = input.route ? s.file.routes.find((r) => r.name.toLowerCase() === input.route!.toLowerCase()) : s.matchRoute(input.text);
   const decision = empty();
@@ -93,6 +105,12 @@ export function decide(s: DecideSettings, input: TurnInput): Decision {
   }
   decision.effects.push({ type: 'ai' });
   return decision;
+}
+
+function limitedTurn(s: DecideSettings, input: TurnInput): Decision {
+  const window = Math.floor(input.receivedAt / SENDER_RATE_WINDOW_MS);
+  if (!s.limitText || input.state.limitToldWindow === window) return { ...empty(), silent: 'limited', limited: true };
+  return { ...empty(), effects: [{ type: 'send', kind: 'fixed', part: { text: s.limitText } }], limited: true, limitTold: window };
 }
 
 function applyRoute(d: Decision, s: DecideSettings, route: Route, vars: Record<string, string>, now: number): Decision {

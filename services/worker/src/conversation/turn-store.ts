@@ -15,6 +15,8 @@ export interface TurnOutcome {
   profile?: ProfileUpdate;
   failure?: { code: string; message: string };
   silent?: string;
+  /** over the sender limit: no AI, no flow step, no profile write */
+  limited?: boolean;
   /** the AI answered without usable text (AI_REFUSED, AI_EMPTY) */
   aiUnusable?: string;
 }

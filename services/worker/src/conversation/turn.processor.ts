@@ -53,7 +53,7 @@ export function createTurnProcessor(deps: TurnDeps) {
   const identity = (data: Data) => identityOf({ recipient: data.recipient, brazeId: data.brazeId });
 
   function customerEntry(data: Data, suggested?: string): TranscriptEntry & { suggested?: string } {
-    return { at: data.receivedAt, who: 'customer', text: data.text, ...(data.mediaCount ? { media: data.mediaCount } : {}), ...(suggested ? { suggested } : {}) };
+    return { at: data.receivedAt, who: 'customer', text: data.text, ...(data.mediaCount ? { media: data.mediaCount } : {}), ...(data.limited ? { limited: true } : {}), ...(suggested ? { suggested } : {}) };
   }
 
   function profileOf(data: Data, d: Pick<Decision, 'route' | 'attributes' | 'completedFlows' | 'flow'>, state: ConversationState, owner: 'bot' | 'agent', vars: Record<string, string>): ProfileUpdate | undefined {
@@ -71,7 +71,7 @@ export function createTurnProcessor(deps: TurnDeps) {
     };
   }
 
-  function patchOf(data: Data, loaded: LoadedState, d: Pick<Decision, 'route' | 'flow' | 'vars'>, toAgents: boolean): StatePatch {
+  function patchOf(data: Data, loaded: LoadedState, d: Pick<Decision, 'route' | 'flow' | 'vars' | 'limitTold'>, toAgents: boolean): StatePatch {
     const patch: StatePatch = { set: { recipient: JSON.stringify(data.recipient) }, del: [], incr: {} };
     if (data.brazeId) patch.set.braze_id = data.brazeId;
     if (data.contact && (data.contact.phone || data.contact.name)) patch.set.contact = JSON.stringify(data.contact);
@@ -80,6 +80,7 @@ export function createTurnProcessor(deps: TurnDeps) {
     else if (d.flow) patch.set.flow = JSON.stringify(d.flow);
     if (d.vars && JSON.stringify(d.vars) !== JSON.stringify(loaded.state.vars)) patch.set.vars = JSON.stringify(d.vars);
     if (toAgents) patch.incr.unanswered = 1;
+    if (d.limitTold !== undefined) patch.set.limit_told = String(d.limitTold);
     return patch;
   }
 
@@ -89,8 +90,8 @@ export function createTurnProcessor(deps: TurnDeps) {
     let ai: AiReply | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = deps.clock();
-      const d = decide(settings, { text: data.text, receivedAt: data.receivedAt, route: data.route, state: loaded.state, now });
-      const outcome: TurnOutcome = { parts: [], epoch: loaded.state.epoch, ...(d.route ? { route: d.route } : {}), ...(d.silent ? { silent: d.silent } : {}) };
+      const d = decide(settings, { text: data.text, receivedAt: data.receivedAt, route: data.route, state: loaded.state, now, limited: data.limited });
+      const outcome: TurnOutcome = { parts: [], epoch: loaded.state.epoch, ...(d.route ? { route: d.route } : {}), ...(d.silent ? { silent: d.silent } : {}), ...(d.limited ? { limited: true } : {}) };
       let usedAi = false;
       let suggested: string | undefined;
       for (const e of d.effects) {
@@ -104,7 +105,7 @@ export function createTurnProcessor(deps: TurnDeps) {
           outcome.parts.push({ text: e.text, kind: 'handoff' });
           outcome.handoff = { reason: e.reason, by: 'bot' };
         } else if (e.type === 'to_agents') {
-          if (deps.agentAssist && !e.optOut) {
+          if (deps.agentAssist && !e.optOut && !e.limited) {
             suggested = await deps.replier.suggest({ text: data.text, mediaCount: data.mediaCount, transcript: loaded.transcript, vars: loaded.state.vars }).catch((err: Error) => {
               log.warn('agent assist failed; the message goes to the agents without a suggestion', { error: err.message });
               return undefined;
@@ -116,7 +117,8 @@ export function createTurnProcessor(deps: TurnDeps) {
         }
       }
       const owner = outcome.handoff || outcome.toAgents ? 'agent' : 'bot';
-      const profile = profileOf(data, d, loaded.state, owner, d.vars ?? loaded.state.vars);
+      // a flood is not a turn worth a profile write (nor the /users/track budget)
+      const profile = d.limited ? undefined : profileOf(data, d, loaded.state, owner, d.vars ?? loaded.state.vars);
       if (profile) outcome.profile = profile;
       const entries: TranscriptEntry[] = [];
       if (ai && !usedAi) {
@@ -150,7 +152,7 @@ export function createTurnProcessor(deps: TurnDeps) {
     if (outcome.toAgents) {
       await deps.emit(conversationId, 'message.received', `mr-${job.id}`, {
         ...identity(data),
-        message: { text: data.text, at: iso(data.receivedAt), ...(data.mediaUrls?.length ? { media_urls: data.mediaUrls } : {}), ...(outcome.toAgents.optOut ? { opt_out: true } : {}) },
+        message: { text: data.text, at: iso(data.receivedAt), ...(data.mediaUrls?.length ? { media_urls: data.mediaUrls } : {}), ...(outcome.toAgents.optOut ? { opt_out: true } : {}), ...(outcome.limited ? { limited: true } : {}) },
         ...(outcome.toAgents.suggestedReply ? { suggested_reply: outcome.toAgents.suggestedReply } : {}),
       });
     }
@@ -171,9 +173,10 @@ export function createTurnProcessor(deps: TurnDeps) {
     }
     return {
       // `silent` is what an opt-out word gets: tools such as the demo read it
-      route: outcome.silent === 'opt_out' ? 'silent' : outcome.route ?? (outcome.toAgents ? 'agent' : 'ai'),
+      route: outcome.silent === 'opt_out' ? 'silent' : outcome.limited && !outcome.toAgents ? 'limited' : outcome.route ?? (outcome.toAgents ? 'agent' : 'ai'),
       ...(outcome.silent ? { silent: outcome.silent } : {}),
       ...(outcome.toAgents ? { toAgents: true } : {}),
+      ...(outcome.limited ? { limited: true } : {}),
       ...(outcome.handoff ? { handoff: outcome.handoff.reason } : {}),
       ...(outcome.aiUnusable ? { aiUnusable: outcome.aiUnusable } : {}),
       parts: outcome.parts.length,
