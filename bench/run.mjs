@@ -5,7 +5,7 @@
 //                                 block of BENCHMARKS.md
 //   node bench/run.mjs --quick    short smoke version (< 60 s) for CI; writes nothing unless --write
 //   --only ingest,pipeline,...    run some scenarios (ingest, pipeline, scaleOut, rateLimit,
-//                                 brazeLatency, flood, footprint, retention)
+//                                 brazeLatency, flood, footprint, retention, expiry)
 //   --no-write                    never touch BENCHMARKS.md
 //
 // Benchmarks, not tests: goals are printed, never asserted. The exit code is 0 unless a scenario
@@ -33,6 +33,7 @@ const FULL = {
   flood: { flood: 200, others: 20, spacingMs: 50, aiLatencyMs: 50, limit: 20 },
   footprint: { n: 10_000 },
   retention: { users: 1_000, batches: 5, keep: 1_000 },
+  expiry: { users: 2_000, ttlHours: 0.02 },
 };
 /** --quick: overrides of FULL, merged per scenario */
 const QUICK = {
@@ -44,6 +45,7 @@ const QUICK = {
   flood: { flood: 100, others: 5 },
   footprint: { n: 1_000 },
   retention: { users: 200, batches: 3, keep: 100 },
+  expiry: { users: 200, ttlHours: 0.01 },
 };
 const cfg = quick ? Object.fromEntries(Object.entries(FULL).map(([name, c]) => [name, { ...c, ...QUICK[name] }])) : FULL;
 
@@ -71,6 +73,7 @@ const PLAN = [
   ['flood', 'One sender flooding'],
   ['footprint', 'Footprint'],
   ['retention', 'Retention'],
+  ['expiry', 'Footprint after the TTL'],
 ];
 
 const rows = [];

@@ -404,3 +404,74 @@ export async function retention(cfg, log, footprintResults) {
     };
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+/** Keys and bytes by kind, for any queue: people's keys, job hashes, queue structures, events streams. */
+async function keysByKind(client) {
+  const kinds = {};
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const pipe = client.pipeline();
+    for (const k of keys) pipe.memory('USAGE', k, 'SAMPLES', '0');
+    const answers = await pipe.exec();
+    keys.forEach((k, i) => {
+      const rest = k.slice(PREFIX.length + 1);
+      const [head, tail = ''] = [rest.slice(0, rest.indexOf(':')), rest.slice(rest.indexOf(':') + 1)];
+      const kind = head === 'conv' || head === 'idx' ? 'about people'
+        : tail === 'events' ? 'queue events streams'
+          : QUEUE_STRUCTURES.has(tail.split(':')[0]) || tail.startsWith('de:') ? 'queue structures'
+            : head === 'agents' || head === 'profile-sync' ? 'other' : 'job hashes';
+      const c = (kinds[kind] ??= { keys: 0, bytes: 0 });
+      c.keys += 1;
+      c.bytes += Number(answers[i][1] ?? 0);
+    });
+  } while (cursor !== '0');
+  return kinds;
+}
+
+/**
+ * Expiry: with a short CONVERSATION_TTL_HOURS, `users` people write once and are answered; then
+ * nothing happens. Every key about them and every finished job must go within the TTL plus one
+ * retention sweep, leaving Redis as it was before the traffic but for BullMQ's bounded events streams.
+ */
+export async function expiry(cfg, log) {
+  const { users, ttlHours } = cfg.expiry;
+  const ttlSeconds = Math.ceil(ttlHours * 3600);
+  const env = { CONVERSATION_TTL_HOURS: String(ttlHours) };
+  return withStack({}, async ({ redis, up, spawnIngest, spawnWorker }) => {
+    const ingestProc = await spawnIngest('ours', env);
+    await spawnWorker('ours', env);
+    const snapshot = async () => ({ memory: await redis.usedMemory(), keys: await keysByKind(redis.client) });
+    const before = await snapshot();
+    await preload(ingestProc.url, users, (u) => webhookBody('e', u));
+    const answered = await up.waitForRecipients(users, 120_000);
+    await sleep(500);
+    const loaded = await snapshot();
+    const t0 = performance.now();
+    const series = [];
+    let after = loaded;
+    await poll(async () => {
+      after = await snapshot();
+      series.push({ seconds: (performance.now() - t0) / 1000, people: after.keys['about people']?.keys ?? 0, jobs: after.keys['job hashes']?.keys ?? 0, memory: after.memory });
+      return !after.keys['about people'] && !after.keys['job hashes'];
+    }, (ttlSeconds + 180) * 1000, 2_000);
+    const seconds = (performance.now() - t0) / 1000;
+    const left = (after.keys['about people']?.keys ?? 0) + (after.keys['job hashes']?.keys ?? 0);
+    const streams = after.keys['queue events streams']?.bytes ?? 0;
+    const kindsText = (s) => Object.entries(s.keys).map(([k, c]) => `${k} ${f.int(c.keys)} keys ${f.int(c.bytes)} B`).join('; ');
+    log(`expiry: ${f.int(users)} people answered (${answered ? 'all' : 'NOT all'}); used_memory before ${f.mb(before.memory)}, loaded ${f.mb(loaded.memory)}, ${f.num(seconds, 0)} s later ${f.mb(after.memory)}; keys about people and job hashes left: ${left}`);
+    return {
+      rows: [
+        { figure: `Redis after CONVERSATION_TTL_HOURS (${f.int(users)} people, TTL ${ttlSeconds} s)`, ours: f.mb(after.memory), baseline: `${f.mb(before.memory)} before, ${f.mb(loaded.memory)} loaded`, ratio: f.ratio(after.memory / before.memory), goal: 'before + events streams (± 1 MB)', met: f.met(after.memory - streams - before.memory < 1024 ** 2) },
+        { figure: 'Keys about people and finished jobs left after the TTL', ours: f.int(left), baseline: `${f.int((loaded.keys['about people']?.keys ?? 0) + (loaded.keys['job hashes']?.keys ?? 0))} loaded`, ratio: '—', goal: '0', met: f.met(left === 0) },
+      ],
+      details: [
+        `expiry: CONVERSATION_TTL_HOURS=${ttlHours} (${ttlSeconds} s) for ingest and worker, ${f.int(users)} people one message each, then no traffic; keys by kind before: ${kindsText(before)}; loaded: ${kindsText(loaded)}; after ${f.num(seconds, 0)} s: ${kindsText(after)}`,
+        `expiry: keys about people / job hashes / used_memory every 2 s after the last reply: ${series.filter((_, i) => i % 5 === 0 || i === series.length - 1).map((x) => `${f.num(x.seconds, 0)} s ${x.people}/${x.jobs}/${f.mb(x.memory)}`).join(', ')}; people's keys expire by their Redis TTLs, finished jobs go with the worker's retention sweep (every TTL/4, 5 s to 60 s)`,
+      ],
+    };
+  });
+}

@@ -147,7 +147,7 @@ describe('worker loadConfig', () => {
     const config = loadConfig(env);
 
     // Assert
-    expect(config.jobs).toEqual({ attempts: 8, keepCompleted: 1000, keepFailedSeconds: 7 * 86_400 });
+    expect(config.jobs).toEqual({ attempts: 8, keepCompleted: 1000, keepCompletedSeconds: 72 * 3_600, keepFailedSeconds: 72 * 3_600 });
   });
 
   test.each([

@@ -1,4 +1,4 @@
-import { AgentDeskEnv, ConversationFileEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, conversationFileFrom, httpsUnlessAllowed, intEnv, jobRetentionFrom, outboundUrlEnv, parseEnv, type Env } from '@bridge/shared';
+import { AgentDeskEnv, ConversationFileEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, conversationFileFrom, httpsUnlessAllowed, intEnv, conversationTtlSeconds, jobRetentionFrom, outboundUrlEnv, parseEnv, type Env } from '@bridge/shared';
 import { z } from 'zod';
 import { DEFAULT_SILENT_KEYWORDS } from './conversation/match';
 
@@ -105,7 +105,7 @@ export function loadConfig(env: Env) {
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
     jobs: jobRetentionFrom(e),
-    ttlSeconds: e.CONVERSATION_TTL_HOURS * 3600,
+    ttlSeconds: conversationTtlSeconds(e),
     conversationFile: conversationFileFrom(e),
     ai: {
       baseUrl: e.AI_BASE_URL.replace(/\/+$/, ''),

@@ -1,4 +1,4 @@
-import { Queue, type Worker } from 'bullmq';
+import { Queue, type Job, type Worker } from 'bullmq';
 import {
   QUEUE, JOB, TRANSCRIPT_MAX_ENTRIES, bridgeKeys, checkEvictionPolicy, createAgentDesk, createAgentEventEmitter, createMetricsRegistry,
   closeRedis, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger, type RedisClient,
@@ -19,6 +19,7 @@ import { createConversationOrder } from './domain/conversation-order';
 import { createWorkerMetrics } from './metrics';
 import { createProfileSyncProcessor } from './profile/profile-sync.processor';
 import { createSendReplyProcessor } from './processors/send-reply.processor';
+import { createJobRetention, retentionSweepEveryMs } from './privacy/job-retention';
 import { holdQueue, startWorker } from './workers';
 
 export interface WorkerApp {
@@ -30,6 +31,8 @@ export interface WorkerApp {
   registry: Registry;
   /** gives idle handoffs back to the bot now (the maintenance queue does it every 30 s) */
   releaseIdleHandoffs: () => Promise<{ released: number }>;
+  /** removes finished jobs past their retention now (the maintenance queue does it every minute at most) */
+  expireFinishedJobs: () => Promise<{ removed: number }>;
   isReady: () => Promise<boolean>;
   /**
    * Stops taking jobs, waits for the ones in flight, closes every connection. With Redis gone
@@ -117,6 +120,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook)] : []), ...(options.sinks ?? [])];
   const events = createAgentEventsProcessor({ sinks, order, queue: eventsQueue, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, attempts: config.agents.eventAttempts, metrics, clock });
   const idle = createIdleRelease({ desk, redis, prefix: config.prefix, idleMs: config.agents.idleReleaseMs, log, clock });
+  const retention = createJobRetention({ queues, retention: config.jobs, log });
 
   const workerSettings = { connection: redis, prefix: config.prefix, concurrency: config.concurrency, lockDurationMs: config.lockDurationMs, log, metrics };
   generateWorker = startWorker(QUEUE.generate, turn, workerSettings, { limiter: config.ai.rateLimit });
@@ -129,9 +133,12 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     workers.push(profileWorker);
   }
   workers.push(startWorker(QUEUE.agentEvents, events, workerSettings));
-  workers.push(startWorker(QUEUE.maintenance, idle, workerSettings, { concurrency: 1 }));
+  const maintenance = { process: (job: Job) => (job.name === JOB.expireJobs ? retention : idle).process(job), onFinalFailure: idle.onFinalFailure };
+  workers.push(startWorker(QUEUE.maintenance, maintenance, workerSettings, { concurrency: 1 }));
   void maintenanceQueue.upsertJobScheduler(JOB.releaseIdle, { every: IDLE_CHECK_EVERY_MS }, { name: JOB.releaseIdle, opts: { removeOnComplete: true, removeOnFail: 100 } })
     .catch((err: Error) => log.warn('could not schedule the idle-handoff check', { error: err.message }));
+  void maintenanceQueue.upsertJobScheduler(JOB.expireJobs, { every: retentionSweepEveryMs(config.jobs) }, { name: JOB.expireJobs, opts: { removeOnComplete: true, removeOnFail: 100 } })
+    .catch((err: Error) => log.warn('could not schedule the job retention sweep', { error: err.message }));
 
   let closing = false;
   return {
@@ -142,6 +149,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     eventsQueue,
     registry,
     releaseIdleHandoffs: idle.sweep,
+    expireFinishedJobs: retention.sweep,
     isReady: async () => !closing && workers.every((w) => w.isRunning()) && pingRedis(redis),
     async close() {
       closing = true;

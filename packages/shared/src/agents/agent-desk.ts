@@ -199,7 +199,7 @@ export function createAgentDesk({ redis, prefix, ttlSeconds, sendQueue, emit, cl
   async function enqueueAgentLane(conversationId: string, recipient: Recipient, o: { kind: 'agent' | 'handoff'; text: string; agentName?: string; dedupeKey: string; correlationId: string }) {
     const place = await claimPlace(redis, {
       prefix, conversationId, lane: 'agent', jobId: randomUUID(), now: clock(), ttlSeconds,
-      dedupe: { key: o.dedupeKey, ttlSeconds: 48 * 3600 },
+      dedupe: { key: o.dedupeKey, ttlSeconds: Math.min(48 * 3600, ttlSeconds) },
     });
     if (place.earlier === 'stored') return { id: place.jobId, duplicate: true };
     const job: SendReplyJob = {

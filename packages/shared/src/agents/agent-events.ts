@@ -55,7 +55,7 @@ export function createAgentEventEmitter({ redis, queue, prefix, ttlSeconds, cloc
     const id = `evt_${conversationId}_${key}`;
     const place = await claimPlace(redis, {
       prefix, conversationId, lane: 'ev', jobId: randomUUID(), now, ttlSeconds,
-      dedupe: { key: id, ttlSeconds: EVENT_DEDUPE_TTL_SECONDS },
+      dedupe: { key: id, ttlSeconds: Math.min(EVENT_DEDUPE_TTL_SECONDS, ttlSeconds) },
     });
     const event: AgentEvent = { id, type, timestamp: new Date(now).toISOString(), data: { conversation_id: conversationId, ...data } };
     if (place.earlier !== 'stored') {

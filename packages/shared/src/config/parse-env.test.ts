@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { thrownBy } from '../../../../test/helpers/thrown-by';
 import { ConfigError } from '../errors/app-error';
-import { BaseEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, cidrListEnv, httpsUnlessAllowed, intEnv, outboundUrlEnv, parseEnv, secretListEnv, trustProxyEnv, urlEnv } from './parse-env';
+import { BaseEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, cidrListEnv, conversationTtlSeconds, httpsUnlessAllowed, intEnv, jobRetentionFrom, outboundUrlEnv, parseEnv, secretListEnv, trustProxyEnv, urlEnv } from './parse-env';
 
 describe('parseEnv', () => {
   const Schema = z.object({
@@ -341,5 +341,23 @@ describe('LOG_PII', () => {
     [{ LOG_PII: 'true' }, true],
   ])('when the environment is %j, then LOG_PII is %s', (env, expected) => {
     expect(parseEnv(BaseEnv, env).LOG_PII).toBe(expected);
+  });
+});
+
+describe('CONVERSATION_TTL_HOURS and the job retention it caps', () => {
+  test.each([
+    [{}, 72 * 3600, 72 * 3600],
+    [{ CONVERSATION_TTL_HOURS: '0.5' }, 1800, 1800],
+    [{ CONVERSATION_TTL_HOURS: '0.01' }, 36, 36],
+    [{ CONVERSATION_TTL_HOURS: '720', JOB_KEEP_FAILED_DAYS: '7' }, 720 * 3600, 7 * 86_400],
+    [{ CONVERSATION_TTL_HOURS: '24', JOB_KEEP_FAILED_DAYS: '7' }, 24 * 3600, 24 * 3600],
+  ])('when the environment is %j, then personal data lives %s s and failed jobs %s s', (env, ttl, failed) => {
+    const parsed = parseEnv(QueueEnv, env);
+    expect(conversationTtlSeconds(parsed)).toBe(ttl);
+    expect(jobRetentionFrom(parsed)).toMatchObject({ keepCompletedSeconds: ttl, keepFailedSeconds: failed });
+  });
+
+  test.each(['0', '-1', 'three days'])('when CONVERSATION_TTL_HOURS is "%s", then start-up fails naming it', (raw) => {
+    expect(() => parseEnv(BaseEnv, { CONVERSATION_TTL_HOURS: raw })).toThrow(/CONVERSATION_TTL_HOURS must/);
   });
 });

@@ -157,7 +157,8 @@ export const BaseEnv = z.object({
   REDIS_CLUSTER: boolEnv(false).describe('`true` when `REDIS_URL` names one seed node of a Redis Cluster; `REDIS_PREFIX` must then be a hash tag in braces, such as `{bridge}`.'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info').describe('`error`, `warn`, `info`, `http`, `verbose`, `debug` or `silly`; JSON lines on stdout. `http` adds one line per webhook answer. Personal data stays out of the logs at every level unless `LOG_PII=true`.'),
   LOG_PII: boolEnv(false).describe('Lets phone numbers, message text, profile names and user names into the logs, at every level. Only for a developer\'s machine; secrets stay redacted even then.'),
-  CONVERSATION_TTL_HOURS: intEnv(72).describe('Hours every key the bridge stores about a person (transcript, state, order, dedupe) outlives their last activity.'),
+  CONVERSATION_TTL_HOURS: z.coerce.number({ message: 'must be a number' }).min(0.01, 'must be at least 0.01 (36 seconds)').default(72)
+    .describe('Hours every key the bridge stores about a person (transcript, state, order, dedupe, finished jobs) outlives their last activity; fractions allowed (0.5 = 30 minutes). Below 48, a message Braze delivers again after this long is no longer recognised as a duplicate.'),
 }).superRefine((env, ctx) => {
   // BullMQ's Lua scripts touch many keys of a queue at once: on a cluster they must share a slot
   if (env.REDIS_CLUSTER && !/^\{[^{}]+\}$/.test(env.REDIS_PREFIX)) {
@@ -168,9 +169,15 @@ export const BaseEnv = z.object({
 /** Job settings shared by the producer (ingest) and the consumer (worker). */
 export const QueueEnv = BaseEnv.extend({
   JOB_ATTEMPTS: intEnv(8).describe("Attempts per job, the first one included, before the job stays failed. The ingest's value applies to `reply-generate` jobs and the worker's to `reply-send` jobs: set the same in both."),
-  JOB_KEEP_COMPLETED: intEnv(1000, 0).describe('Completed jobs kept per queue, for the dashboard; older ones are removed.'),
-  JOB_KEEP_FAILED_DAYS: intEnv(7).describe('Days a failed job is kept, with its reason, for inspection and retry.'),
+  JOB_KEEP_COMPLETED: intEnv(1000, 0).describe('Completed jobs kept per queue, for the dashboard; older ones are removed, and none outlives CONVERSATION_TTL_HOURS.'),
+  JOB_KEEP_FAILED_DAYS: intEnv(7).describe('Days a failed job is kept, with its reason, for inspection and retry; at most CONVERSATION_TTL_HOURS, since a job holds the customer\'s message.'),
 });
+
+/** CONVERSATION_TTL_HOURS in whole seconds, as Redis expiries take them. */
+export const conversationTtlSeconds = (env: { CONVERSATION_TTL_HOURS: number }) => Math.ceil(env.CONVERSATION_TTL_HOURS * 3600);
+
+/** Finished jobs hold personal data (message text, identities): none is kept longer than the conversation. */
 export function jobRetentionFrom(env: z.infer<typeof QueueEnv>) {
-  return { attempts: env.JOB_ATTEMPTS, keepCompleted: env.JOB_KEEP_COMPLETED, keepFailedSeconds: env.JOB_KEEP_FAILED_DAYS * 86_400 };
+  const ttl = conversationTtlSeconds(env);
+  return { attempts: env.JOB_ATTEMPTS, keepCompleted: env.JOB_KEEP_COMPLETED, keepCompletedSeconds: ttl, keepFailedSeconds: Math.min(env.JOB_KEEP_FAILED_DAYS * 86_400, ttl) };
 }

@@ -87,7 +87,7 @@ describe('conversationKeys', () => {
 
     // Act
     const keys = conversationKeys('bridge', id);
-    const all = [keys.seq, keys.next, keys.jobs, keys.state, keys.history, keys.outcome('j1'), keys.sent('j1'), keys.tools('j1'), keys.dedupe('m1'),
+    const all = [keys.seq, keys.next, keys.jobs, keys.state, keys.history, keys.outcome('j1'), keys.sent('j1'), keys.tools('j1'), keys.dedupe('m1'), keys.senderCount(29_000_000),
       ...Object.values(keys.lane('agent')), ...Object.values(keys.lane('ev')), ...Object.values(keys.lane('ev:webhook'))];
 
     // Assert

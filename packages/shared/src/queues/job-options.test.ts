@@ -107,9 +107,9 @@ describe('computeBackoff', () => {
 });
 
 describe('defaultJobOptions', () => {
-  test('when built from a retention, then failed jobs are kept by age and completed ones trimmed by count', () => {
+  test('when built from a retention, then failed jobs are kept by age and completed ones trimmed by count and age', () => {
     // Arrange
-    const retention = { attempts: 8, keepCompleted: 1_000, keepFailedSeconds: 7 * 86_400 };
+    const retention = { attempts: 8, keepCompleted: 1_000, keepCompletedSeconds: 72 * 3_600, keepFailedSeconds: 7 * 86_400 };
 
     // Act
     const options = defaultJobOptions(retention);
@@ -118,14 +118,14 @@ describe('defaultJobOptions', () => {
     expect(options).toEqual({
       attempts: 8,
       backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { count: 1_000 },
+      removeOnComplete: { count: 1_000, age: 72 * 3_600 },
       removeOnFail: { age: 7 * 86_400 },
     });
   });
 
   test('when built, then failed jobs are never removed at once', () => {
     // Arrange
-    const retention = { attempts: 3, keepCompleted: 0, keepFailedSeconds: 3_600 };
+    const retention = { attempts: 3, keepCompleted: 0, keepCompletedSeconds: 3_600, keepFailedSeconds: 3_600 };
 
     // Act
     const options = defaultJobOptions(retention);

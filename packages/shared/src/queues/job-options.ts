@@ -9,18 +9,21 @@ const MAX_REQUESTED_DELAY_MS = 60 * 60_000;
 export interface JobRetention {
   attempts: number;
   keepCompleted: number;
+  /** the longest a completed job is kept (CONVERSATION_TTL_HOURS) */
+  keepCompletedSeconds: number;
   keepFailedSeconds: number;
 }
 
 /**
  * Shared by producer and consumer. Failed jobs are kept (they are the dead-letter list the
- * dashboard shows); completed jobs are trimmed so Redis memory stays flat.
+ * dashboard shows); completed jobs are trimmed so Redis memory stays flat. BullMQ applies the
+ * ages when another job of the queue finishes; the worker's retention sweep applies them when none does.
  */
-export function defaultJobOptions({ attempts, keepCompleted, keepFailedSeconds }: JobRetention): DefaultJobOptions {
+export function defaultJobOptions({ attempts, keepCompleted, keepCompletedSeconds, keepFailedSeconds }: JobRetention): DefaultJobOptions {
   return {
     attempts,
     backoff: { type: BACKOFF_TYPE },
-    removeOnComplete: { count: keepCompleted },
+    removeOnComplete: { count: keepCompleted, age: keepCompletedSeconds },
     removeOnFail: { age: keepFailedSeconds },
   };
 }

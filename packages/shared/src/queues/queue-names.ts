@@ -17,6 +17,7 @@ export const JOB = {
   agentEvent: 'agent-event',
   deliverEvent: 'deliver-event',
   releaseIdle: 'release-idle-handoffs',
+  expireJobs: 'expire-finished-jobs',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

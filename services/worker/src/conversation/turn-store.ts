@@ -81,7 +81,7 @@ export function createTurnStore({ redis, prefix, ttlSeconds, tail }: { redis: Re
     async commit(conversationId: string, jobId: string, epoch: number, outcome: TurnOutcome, patch: StatePatch, entries: TranscriptEntry[]): Promise<Committed> {
       const k = conversationKeys(prefix, conversationId);
       const result = (await COMMIT(redis, [k.outcome(jobId), k.state, k.history], [
-        epoch, JSON.stringify(outcome), JSON.stringify(patch), JSON.stringify(entries.map((e) => JSON.stringify(e))), ttlSeconds, TRANSCRIPT_MAX_ENTRIES, OUTCOME_TTL_SECONDS,
+        epoch, JSON.stringify(outcome), JSON.stringify(patch), JSON.stringify(entries.map((e) => JSON.stringify(e))), ttlSeconds, TRANSCRIPT_MAX_ENTRIES, Math.min(OUTCOME_TTL_SECONDS, ttlSeconds),
       ])) as [number, string?];
       if (result[0] === 1) return { status: 'committed' };
       if (result[0] === 0) return { status: 'earlier', outcome: JSON.parse(result[1]!) as TurnOutcome };

@@ -39,7 +39,10 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
 redis.call('EXPIRE', KEYS[2], ARGV[5])
-if ARGV[6] ~= '' then redis.call('HSETNX', KEYS[3], 'replied_at', ARGV[6]) end
+if ARGV[6] ~= '' then
+  redis.call('HSETNX', KEYS[3], 'replied_at', ARGV[6])
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
+end
 return 1
 `);
 
@@ -62,6 +65,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export function createSendReplyProcessor(deps: SendDeps) {
   const { log, metrics } = deps;
+  const sentTtl = Math.min(SENT_RECORD_TTL_SECONDS, deps.ttlSeconds);
 
   function campaignFor(kind: ReplyKind, campaignId: string | undefined) {
     return campaignId ?? ((kind === 'agent' || kind === 'handoff') && deps.campaigns.agent ? deps.campaigns.agent : deps.campaigns.default);
@@ -101,7 +105,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
         const drafts: TranscriptEntry[] = data.parts.slice(i).filter((p) => isBotKind(p.kind ?? data.kind)).map((p) => ({ at: now, who: 'bot', text: p.text, kind: p.kind ?? data.kind, draft: true }));
         log.info('bot reply not sent: a person took the conversation over since it was decided', { conversationId: data.conversation.id, jobId: job.id, parts: total - i });
         metrics.botRepliesDropped.inc();
-        await deps.order.advance(data.conversation, { key: sentKey, value: `${total}|dropped`, ttlSeconds: SENT_RECORD_TTL_SECONDS, entries: drafts });
+        await deps.order.advance(data.conversation, { key: sentKey, value: `${total}|dropped`, ttlSeconds: sentTtl, entries: drafts });
         return { sent: i > done, droppedForAgent: total - i };
       }
       const lastInbound = Math.max(Number(lastInRaw ?? 0), data.receivedAt ?? 0);
@@ -123,10 +127,10 @@ export function createSendReplyProcessor(deps: SendDeps) {
       }
       const value = `${i + 1}|${dispatchId ?? ''}`;
       if (i < total - 1) {
-        await RECORD_PART(deps.redis, [sentKey, k.history, k.state], [value, SENT_RECORD_TTL_SECONDS, JSON.stringify(entry), TRANSCRIPT_MAX_ENTRIES, deps.ttlSeconds, firstReplyAt]);
+        await RECORD_PART(deps.redis, [sentKey, k.history, k.state], [value, sentTtl, JSON.stringify(entry), TRANSCRIPT_MAX_ENTRIES, deps.ttlSeconds, firstReplyAt]);
       } else {
-        if (firstReplyAt) await deps.redis.hsetnx(k.state, 'replied_at', firstReplyAt);
-        await deps.order.advance(data.conversation, { key: sentKey, value, ttlSeconds: SENT_RECORD_TTL_SECONDS, entries: [entry] });
+        if (firstReplyAt) await deps.redis.multi().hsetnx(k.state, 'replied_at', firstReplyAt).expire(k.state, deps.ttlSeconds).exec();
+        await deps.order.advance(data.conversation, { key: sentKey, value, ttlSeconds: sentTtl, entries: [entry] });
       }
       if (kind === 'agent') {
         await deps.emit(data.conversation.id, 'message.sent', `ms-${job.id}-${i}`, {
@@ -148,7 +152,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
     const k = conversationKeys(deps.prefix, data.conversation.id);
     const record = (await deps.redis.get(k.sent(data.turnId))) ?? '';
     const note: TranscriptEntry = { at: now, who: 'note', kind: 'delivery_failed', reason: `${err.code}: ${err.message}`, ...(data.agentName ? { agent: data.agentName } : {}) };
-    await deps.order.advance(data.conversation, { key: k.sent(data.turnId), value: `${partsSent(record, data.parts.length)}|failed`, ttlSeconds: SENT_RECORD_TTL_SECONDS, entries: [note] });
+    await deps.order.advance(data.conversation, { key: k.sent(data.turnId), value: `${partsSent(record, data.parts.length)}|failed`, ttlSeconds: sentTtl, entries: [note] });
     if (data.kind === 'agent') {
       await deps.emit(data.conversation.id, 'message.failed', `mf-${job.id}`, {
         message: { text: data.parts.map((p) => p.text).join('\n'), ...(data.agentName ? { agent_name: data.agentName } : {}) }, message_id: job.id, reason: err.code, detail: err.message,
