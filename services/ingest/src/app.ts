@@ -16,6 +16,8 @@ export interface AppDeps {
   routes: Set<string>;
   /** the agent API, when AGENT_API_TOKEN is set */
   agentApi?: express.Router;
+  /** the admin API (erasure), when ADMIN_API_TOKEN is set */
+  adminApi?: express.Router;
   maxBodyBytes: number;
   /** WEBHOOK_ALLOWED_CIDRS: where Braze's webhooks may come from; undefined = anywhere */
   allowedCidrs?: readonly AddressRange[];
@@ -113,6 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   if (deps.agentApi) app.use('/agent', deps.agentApi);
+  if (deps.adminApi) app.use(deps.adminApi);
 
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'No such route'));
 

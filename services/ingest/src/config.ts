@@ -1,4 +1,4 @@
-import { AgentDeskEnv, ConversationFileEnv, QueueEnv, cidrListEnv, conversationFileFrom, intEnv, jobRetentionFrom, parseEnv, secretListEnv, trustProxyEnv, type Env } from '@bridge/shared';
+import { AgentDeskEnv, ConversationFileEnv, QueueEnv, cidrListEnv, conversationFileFrom, intEnv, conversationTtlSeconds, jobRetentionFrom, parseEnv, secretListEnv, trustProxyEnv, type Env } from '@bridge/shared';
 import { z } from 'zod';
 
 const IngestEnv = QueueEnv.extend({
@@ -10,6 +10,8 @@ const IngestEnv = QueueEnv.extend({
   AGENT_API_TOKEN: z.string().transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(24, 'each token must be at least 24 characters (e.g. openssl rand -hex 32)')).min(1)).optional()
     .describe('Bearer token(s) of the agent API (/agent/*); comma-separated to rotate. Unset: the agent API is off.'),
+  ADMIN_API_TOKEN: secretListEnv(24).optional()
+    .describe('Bearer token(s) of the admin API (`DELETE /users/<id>/data`: erase a person), 24+ characters; comma-separated to rotate. Unset: the admin API is off (404).'),
   UNKNOWN_SENDER_RECIPIENT: z
     .enum(['braze_id', 'user_alias'], { message: 'must be braze_id or user_alias' })
     .default('braze_id')
@@ -40,10 +42,11 @@ export function loadConfig(env: Env) {
     trustProxy: e.TRUST_PROXY,
     unknownSender: e.UNKNOWN_SENDER_RECIPIENT,
     jobs: jobRetentionFrom(e),
-    ttlSeconds: e.CONVERSATION_TTL_HOURS * 3600,
+    ttlSeconds: conversationTtlSeconds(e),
     senderLimitPerMinute: e.SENDER_RATE_LIMIT_PER_MINUTE,
     routes: new Set(file.routes.map((r) => r.name.toLowerCase())),
     agentApiTokens: e.AGENT_API_TOKEN,
+    adminApiTokens: e.ADMIN_API_TOKEN,
     handoffText: e.AGENT_HANDOFF_TEXT,
   };
 }

@@ -1,13 +1,14 @@
 import { Queue } from 'bullmq';
 import type express from 'express';
 import {
-  QUEUE, checkEvictionPolicy, createAgentDesk, closeRedis, createAgentEventEmitter, createMetricsRegistry, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger,
+  ALL_QUEUES, QUEUE, checkEvictionPolicy, createPersonEraser, createAgentDesk, closeRedis, createAgentEventEmitter, createMetricsRegistry, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger,
 } from '@bridge/shared';
 import { createAgentApiRouter } from './agent-api/agent-api.routes';
 import { createApp } from './app';
 import type { IngestConfig } from './config';
 import { createAcceptInboundMessage, requireRedis } from './domain/accept-inbound-message';
 import { createIngestMetrics } from './http/metrics';
+import { createErasureRouter } from './privacy/erasure.routes';
 
 export interface IngestApp {
   app: express.Express;
@@ -34,6 +35,13 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
     agentApi = createAgentApiRouter({ desk, tokens: config.agentApiTokens, handoffText: config.handoffText, maxBodyBytes: config.maxBodyBytes, requireRedis: () => requireRedis(redis) });
   }
+  let adminApi: express.Router | undefined;
+  if (config.adminApiTokens) {
+    // an erasure looks at the jobs of every queue, not only the ones the ingest adds to
+    for (const name of ALL_QUEUES) if (!queues.some((q) => q.name === name)) queues.push(new Queue(name, queueOptions));
+    const erase = createPersonEraser({ redis, prefix: config.prefix, queues });
+    adminApi = createErasureRouter({ erase, tokens: config.adminApiTokens, requireRedis: () => requireRedis(redis), log });
+  }
   for (const q of queues) logQueueErrors(q, log, 'queue error', { queue: q.name });
   const registry = createMetricsRegistry('ingest');
   let draining = false;
@@ -41,6 +49,7 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     webhookSecrets: config.webhookSecrets,
     routes: config.routes,
     agentApi,
+    adminApi,
     maxBodyBytes: config.maxBodyBytes,
     allowedCidrs: config.allowedCidrs,
     trustProxy: config.trustProxy,
