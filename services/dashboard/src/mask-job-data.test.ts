@@ -101,4 +101,14 @@ describe('maskJobData', () => {
     // Assert
     expect(data).toEqual({ text: 'secret words', recipient: { external_user_id: 'customer-1' } });
   });
+
+  test.each([
+    ['the contact of a generate job', { contact: { phone: '+15551234567', name: 'Zelda Quux' } }, { contact: { phone: '+1…67', name: '[hidden: 10 characters]' } }],
+    ['the braze_id of a user known by external id', { brazeId: '65f0c2a1b9e77d0012345678' }, { brazeId: '65…78' }],
+    ['the media URLs', { mediaUrls: ['https://cdn.example/a.jpg', 'https://cdn.example/b.jpg'] }, { mediaUrls: '[hidden: 2 URLs]' }],
+    ['an agent event', { event: { data: { user_id: 'customer-8841', phone: '+15551234567', profile_name: 'Zelda', suggested_reply: 'Hi Zelda', message: { text: 'hi', media_urls: ['https://x/y'] } } } },
+      { event: { data: { user_id: 'cu…41', phone: '+1…67', profile_name: '[hidden: 5 characters]', suggested_reply: '[hidden: 8 characters]', message: { text: '[hidden: 2 characters]', media_urls: '[hidden: 1 URLs]' } } } }],
+  ])('when a job holds %s, then it is masked', (_case, data, expected) => {
+    expect(maskJobData(data)).toEqual(expected);
+  });
 });
