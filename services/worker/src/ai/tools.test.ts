@@ -1,4 +1,4 @@
-import { applyEffect, createToolbox, noEffects, type ToolEffects } from './tools';
+import { applyEffect, createToolbox, noEffects, type ToolEffect, type ToolEffects } from './tools';
 
 const toolbox = createToolbox({ writableAttributes: ['plan', 'city'], loggableEvents: ['lead'], flows: ['returns'] });
 const ALL = toolbox.configured;
@@ -62,10 +62,11 @@ describe('createToolbox', () => {
 
   test('when effects add up over a turn, then attributes merge, events keep their order and the first handoff reason stays', () => {
     const effects = noEffects();
-    for (const e of [
+    const turn: ToolEffect[] = [
       { type: 'attributes', values: { plan: 'gold' } }, { type: 'event', name: 'lead' }, { type: 'attributes', values: { city: 'Lima', plan: 'silver' } },
       { type: 'handoff', reason: 'first' }, { type: 'event', name: 'lead', properties: { n: 2 } }, { type: 'handoff', reason: 'second' },
-    ] as const) applyEffect(effects, e);
+    ];
+    for (const e of turn) applyEffect(effects, e);
     expect(effects).toEqual({ attributes: { plan: 'silver', city: 'Lima' }, events: [{ name: 'lead' }, { name: 'lead', properties: { n: 2 } }], handoff: { reason: 'first' } });
   });
 });

@@ -1,6 +1,6 @@
 import { createMediaFetcher } from '../../../src/ai/media';
 import { mediaServer } from '../../../../../test/helpers/ai-stand-ins';
-import { startStandIn, type StandIn } from '../../../../../test/helpers/stand-in-server';
+import { startStandIn, type Reply, type StandIn } from '../../../../../test/helpers/stand-in-server';
 
 const settings = { maxBytes: 1024, timeoutMs: 2_000, allowPrivate: false };
 const everything = () => true;
@@ -59,7 +59,7 @@ describe('the media download guard, against real HTTP servers on 127.0.0.1', () 
 
   test('when the media redirects, then the redirect is followed (each hop checked), at most 3 times', async () => {
     const fetchMedia = createMediaFetcher({ ...settings, allowPrivate: true });
-    media.setScript((req) => {
+    media.setScript((req): Reply => {
       const hop = Number(new URL(req.path, 'http://x').searchParams.get('hop') ?? 0);
       return hop < 3 ? { status: 302, headers: { Location: `/next.ogg?hop=${hop + 1}` } } : { raw: `after ${hop}`, headers: { 'Content-Type': 'audio/ogg' } };
     });

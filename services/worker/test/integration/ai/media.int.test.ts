@@ -63,7 +63,7 @@ describe('voice notes and images, on a real Redis with stand-in AI, Braze and me
 
   test('when the transcription server cannot transcribe (4xx), then the AI is told so instead of losing the message', async () => {
     p = await startPipeline({ ...MEDIA, AI_TRANSCRIBE: 'true' });
-    p.ai.setScript((req, i) => (req.path.endsWith('/audio/transcriptions') ? { status: 400, body: { error: { message: 'Invalid file format.' } } } : aiServer()(req, i)));
+    p.ai.setScript((req) => (req.path.endsWith('/audio/transcriptions') ? { status: 400, body: { error: { message: 'Invalid file format.' } } } : aiServer()(req)));
     await p.replied({ message: '', media_urls: [voice('hola')] });
 
     expect(lastUser(p)).toBe('[The customer sent a voice message that could not be transcribed.]');
@@ -74,7 +74,7 @@ describe('voice notes and images, on a real Redis with stand-in AI, Braze and me
     p = await startPipeline({ ...MEDIA, AI_TRANSCRIBE: 'true' });
     const standIn = aiServer();
     let chats = 0;
-    p.ai.setScript((req, i) => (req.path.endsWith('/chat/completions') && chats++ === 0 ? { status: 503 } : standIn(req, i)));
+    p.ai.setScript((req) => (req.path.endsWith('/chat/completions') && chats++ === 0 ? { status: 503 } : standIn(req)));
     await p.replied({ message: '', media_urls: [voice('hola')] });
 
     expect(transcriptions(p)).toHaveLength(1);
