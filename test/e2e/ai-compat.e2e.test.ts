@@ -38,7 +38,7 @@ describe('the same conversation against OpenAI-compatible servers, end to end', 
   async function failedReason(jobId: string): Promise<string> {
     const redis = new Redis(b.redis.url, { maxRetriesPerRequest: 1 });
     try {
-      return await eventually(() => redis.hget(`${b.prefix}:reply-generate:${jobId}`, 'failedReason'), 10_000, 'the failed reason');
+      return await eventually(async () => (await redis.hget(`${b.prefix}:reply-generate:${jobId}`, 'failedReason')) ?? undefined, 10_000, 'the failed reason');
     } finally {
       redis.disconnect();
     }

@@ -161,7 +161,7 @@ describe('worker loadConfig: AI features', () => {
     return { CONVERSATION_FILE: file };
   };
   const toolsRoute = (tools: unknown) => withFile({ routes: [{ name: 'sales', match: { keywords: ['buy'] }, action: 'ai', tools }] });
-  const tools = { AI_TOOLS: 'true', BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan', BRAZE_LOGGABLE_EVENTS: 'lead' };
+  const tools = { AI_TOOLS: 'true', LIVE_AGENTS: 'true', BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan', BRAZE_LOGGABLE_EVENTS: 'lead' };
 
   test('when nothing is set, then the AI features are off and replies fit WhatsApp in up to 3 messages', () => {
     const config = loadConfig(requiredEnv());
@@ -195,12 +195,13 @@ describe('worker loadConfig: AI features', () => {
     ['offers start_flow in a file without flows', () => ({ ...tools, ...toolsRoute(['start_flow']) }), 'route "sales" field tools offers start_flow, but this file has no flows to start'],
     ['lists tools while AI_TOOLS is off', () => toolsRoute(['handoff_to_agent']), 'route "sales" field tools needs AI_TOOLS=true'],
     ['offers set_user_attributes with no attribute listed', () => ({ ...tools, BRAZE_WRITABLE_ATTRIBUTES: '', ...toolsRoute(['set_user_attributes']) }), 'route "sales" field tools offers set_user_attributes, which needs BRAZE_WRITABLE_ATTRIBUTES'],
+    ['offers handoff_to_agent while nobody answers handoffs', () => ({ ...tools, LIVE_AGENTS: 'false', ...toolsRoute(['handoff_to_agent']) }), 'route "sales" field tools offers handoff_to_agent, which needs LIVE_AGENTS=true'],
   ])('when an ai route %s, then start-up fails naming the route and the field', (_case, env, message) => {
     expect(() => loadConfig({ ...requiredEnv(), ...env() })).toThrow(message);
   });
 
   test('when AI_TOOLS is on with the lists and profile sync, then the tools and the lists are configured', () => {
     const config = loadConfig({ ...requiredEnv(), ...tools, BRAZE_WRITABLE_ATTRIBUTES: ' plan , city ,' });
-    expect(config.ai.tools).toEqual({ maxRounds: 3, writableAttributes: ['plan', 'city'], loggableEvents: ['lead'] });
+    expect(config.ai.tools).toEqual({ maxRounds: 3, handoff: true, writableAttributes: ['plan', 'city'], loggableEvents: ['lead'] });
   });
 });

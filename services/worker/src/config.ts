@@ -81,7 +81,7 @@ const WorkerEnv = QueueEnv.extend({
   AGENT_EVENT_ATTEMPTS: intEnv(20)
     .describe('Delivery attempts per agent event, with exponential backoff capped at 5 minutes (20 is about an hour): a receiver may be down that long without losing events.'),
   AI_TOOLS: boolEnv(false)
-    .describe('Let the AI call tools (handoff_to_agent, set_user_attributes, log_event, start_flow); an `ai` route\'s `tools` picks which. The AI server must support OpenAI tool calling (vLLM: --enable-auto-tool-choice).'),
+    .describe('Let the AI call tools: handoff_to_agent (with LIVE_AGENTS=true), set_user_attributes, log_event, start_flow; an `ai` route\'s `tools` picks which. The AI server must support OpenAI tool calling (vLLM: --enable-auto-tool-choice).'),
   AI_MAX_TOOL_ROUNDS: intEnv(3).pipe(z.number().max(10, 'must be at most 10'))
     .describe('Tool-calling answers per AI turn; after that the AI is asked for text with tool_choice "none".'),
   BRAZE_WRITABLE_ATTRIBUTES: BrazeNames('attribute')
@@ -139,14 +139,15 @@ const WHATSAPP_WINDOW_MS = 24 * 3_600_000;
 /** The tools an `ai` route offers must be switched on and configured: a start-up error names the route. */
 function checkRouteTools(file: ConversationFile, e: z.infer<typeof WorkerEnv>): void {
   const needs: Record<string, string | undefined> = {
-    set_user_attributes: e.BRAZE_WRITABLE_ATTRIBUTES.length ? undefined : 'BRAZE_WRITABLE_ATTRIBUTES',
-    log_event: e.BRAZE_LOGGABLE_EVENTS.length ? undefined : 'BRAZE_LOGGABLE_EVENTS',
+    handoff_to_agent: e.LIVE_AGENTS ? undefined : 'LIVE_AGENTS=true (people who answer handed-off conversations)',
+    set_user_attributes: e.BRAZE_WRITABLE_ATTRIBUTES.length ? undefined : 'BRAZE_WRITABLE_ATTRIBUTES (the attributes the AI may write)',
+    log_event: e.BRAZE_LOGGABLE_EVENTS.length ? undefined : 'BRAZE_LOGGABLE_EVENTS (the events the AI may log)',
   };
   for (const route of file.routes) {
     if (route.action !== 'ai' || !route.tools?.length) continue;
     if (!e.AI_TOOLS) throw new ConfigError(`CONVERSATION_FILE: route "${route.name}" field tools needs AI_TOOLS=true`);
     const missing = route.tools.find((t) => needs[t]);
-    if (missing) throw new ConfigError(`CONVERSATION_FILE: route "${route.name}" field tools offers ${missing}, which needs ${needs[missing]} to list what the AI may use`);
+    if (missing) throw new ConfigError(`CONVERSATION_FILE: route "${route.name}" field tools offers ${missing}, which needs ${needs[missing]}`);
   }
 }
 
@@ -175,7 +176,7 @@ export function loadConfig(env: Env) {
       timeoutMs: e.AI_TIMEOUT_MS,
       rateLimit: e.AI_RATE_LIMIT_MAX ? evenRateLimit(e.AI_RATE_LIMIT_MAX, e.AI_RATE_LIMIT_DURATION_MS) : undefined,
       tokenFloor: e.AI_RATE_LIMIT_TOKEN_FLOOR,
-      tools: e.AI_TOOLS ? { maxRounds: e.AI_MAX_TOOL_ROUNDS, writableAttributes: e.BRAZE_WRITABLE_ATTRIBUTES, loggableEvents: e.BRAZE_LOGGABLE_EVENTS } : undefined,
+      tools: e.AI_TOOLS ? { maxRounds: e.AI_MAX_TOOL_ROUNDS, handoff: e.LIVE_AGENTS, writableAttributes: e.BRAZE_WRITABLE_ATTRIBUTES, loggableEvents: e.BRAZE_LOGGABLE_EVENTS } : undefined,
       reply: { maxChars: e.REPLY_MAX_CHARS, maxParts: e.REPLY_MAX_PARTS },
       transcribe: e.AI_TRANSCRIBE
         ? { model: e.AI_TRANSCRIBE_MODEL, baseUrl: (e.AI_TRANSCRIBE_BASE_URL ?? aiBaseUrl).replace(/\/+$/, ''), apiKey: e.AI_TRANSCRIBE_API_KEY ?? e.AI_API_KEY, timeoutMs: e.AI_TIMEOUT_MS }

@@ -91,7 +91,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   const emit = createAgentEventEmitter({ redis, queue: eventsQueue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, clock });
   const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
   const toolbox = createToolbox({
-    writableAttributes: config.ai.tools?.writableAttributes ?? [], loggableEvents: config.ai.tools?.loggableEvents ?? [], flows: Object.keys(config.conversationFile.flows),
+    handoff: config.agents.live, writableAttributes: config.ai.tools?.writableAttributes ?? [], loggableEvents: config.ai.tools?.loggableEvents ?? [], flows: Object.keys(config.conversationFile.flows),
   });
   const replier = createAiReplier({
     ai, systemPrompt: config.ai.systemPrompt, assistPrompt: config.agents.assistPrompt, fallbackMessage: config.fallbackMessage,

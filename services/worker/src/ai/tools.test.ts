@@ -1,6 +1,6 @@
 import { applyEffect, createToolbox, noEffects, type ToolEffect, type ToolEffects } from './tools';
 
-const toolbox = createToolbox({ writableAttributes: ['plan', 'city'], loggableEvents: ['lead'], flows: ['returns'] });
+const toolbox = createToolbox({ handoff: true, writableAttributes: ['plan', 'city'], loggableEvents: ['lead'], flows: ['returns'] });
 const ALL = toolbox.configured;
 const run = (name: string, args: unknown, effects: ToolEffects = noEffects()) => toolbox.run({ name, arguments: typeof args === 'string' ? args : JSON.stringify(args) }, ALL, effects);
 
@@ -16,8 +16,11 @@ describe('createToolbox', () => {
     expect(defs[0]!.function.parameters).toMatchObject({ type: 'object', required: ['reason'] });
   });
 
-  test('when the lists are empty and there are no flows, then only handoff_to_agent can work', () => {
-    expect(createToolbox({ writableAttributes: [], loggableEvents: [], flows: [] }).configured).toEqual(['handoff_to_agent']);
+  it.each([
+    ['people answer handoffs, the lists are empty and there are no flows', { handoff: true, writableAttributes: [], loggableEvents: [], flows: [] }, ['handoff_to_agent']],
+    ['nobody answers handoffs (LIVE_AGENTS off)', { handoff: false, writableAttributes: ['plan'], loggableEvents: [], flows: ['returns'] }, ['set_user_attributes', 'start_flow']],
+  ])('when %s, then only the tools that can work are configured', (_case, settings, tools) => {
+    expect(createToolbox(settings).configured).toEqual(tools);
   });
 
   it.each([

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { ToolDefinition } from '../clients/ai.client';
 
 export interface ToolSettings {
+  /** LIVE_AGENTS: someone answers a handoff */
+  handoff: boolean;
   /** BRAZE_WRITABLE_ATTRIBUTES */
   writableAttributes: string[];
   /** BRAZE_LOGGABLE_EVENTS */
@@ -66,7 +68,7 @@ const reply = (body: Record<string, unknown>) => JSON.stringify(body);
  */
 export function createToolbox(settings: ToolSettings) {
   const configured: Record<AiToolName, boolean> = {
-    handoff_to_agent: true,
+    handoff_to_agent: settings.handoff,
     set_user_attributes: settings.writableAttributes.length > 0,
     log_event: settings.loggableEvents.length > 0,
     start_flow: settings.flows.length > 0,

@@ -142,8 +142,9 @@ export function createTurnProcessor(deps: TurnDeps) {
    * over the messages before it, which then get no reply.
    */
   async function burstOf(job: Job, token: string | undefined, leader: Message, loaded: LoadedState): Promise<{ members: Message[]; dropped?: 'opt_out' | 'handoff' }> {
+    if (!deps.coalescer) return { members: [] };
     const own = kindOf(leader, loaded);
-    if (!deps.coalescer || typeof own !== 'object') return { members: [] };
+    if (typeof own !== 'object') return { members: [] };
     const gathered = await deps.coalescer.gather(job.id!, leader.data);
     if ('wait' in gathered) return deps.coalescer.park(job, token, gathered.wait);
     const members: Message[] = [];

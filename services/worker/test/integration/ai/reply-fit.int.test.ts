@@ -65,7 +65,7 @@ describe('AI replies that always fit WhatsApp, on a real Redis with stand-in AI 
   });
 
   test('when the model refuses while tools are offered, then its refusal text is sent once and no tool runs', async () => {
-    p = await startPipeline({ AI_TOOLS: 'true' });
+    p = await startPipeline({ AI_TOOLS: 'true', LIVE_AGENTS: 'true' });
     p.ai.setScript(answer(null, { refusal: 'I cannot help with that request.' }));
     const id = await p.replied({ message: 'do something bad' });
 

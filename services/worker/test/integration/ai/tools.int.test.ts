@@ -7,7 +7,7 @@ import { startPipeline, type Pipeline } from '../../../../../test/helpers/pipeli
 import { replyText, type RecordedRequest } from '../../../../../test/helpers/stand-in-server';
 import { assertionRedis } from '../../../../../test/helpers/test-env';
 
-const TOOLS = { AI_TOOLS: 'true', BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan,city', BRAZE_LOGGABLE_EVENTS: 'asked_for_refund' };
+const TOOLS = { AI_TOOLS: 'true', LIVE_AGENTS: 'true', BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan,city', BRAZE_LOGGABLE_EVENTS: 'asked_for_refund' };
 const tool = (name: string, args: unknown) => `/tool ${name} ${typeof args === 'string' ? args : JSON.stringify(args)}`;
 const chat = (p: Pipeline) => p.ai.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const tracks = (p: Pipeline) => p.braze.requests.filter((r) => r.path === '/users/track');
