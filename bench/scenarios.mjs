@@ -97,6 +97,39 @@ export async function pipeline(cfg, log) {
 }
 
 // ---------------------------------------------------------------------------------------------
+/**
+ * AI tools: the pipeline with one tool round per message (the AI calls set_user_attributes, reads
+ * the result, answers: two AI calls) against the same run's plain pipeline (one AI call), with the
+ * AI stand-in's latency the same in both. Profile sync is on in both, so only AI_TOOLS differs.
+ */
+export async function toolRound(cfg, log) {
+  const { rounds, n, concurrency, latencies } = cfg.toolRound;
+  const common = { WORKER_CONCURRENCY: String(concurrency), BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan' };
+  const rows = [];
+  const details = [];
+  for (const aiLatencyMs of latencies) {
+    const runs = { plain: [], tools: [] };
+    for (let i = 0; i < rounds; i += 1) {
+      for (const kind of ['plain', 'tools']) {
+        const r = await backlogRun({ system: 'ours', n, aiLatencyMs, tag: `t${aiLatencyMs}-${i}`, workerEnv: kind === 'tools' ? { ...common, AI_TOOLS: 'true' } : common });
+        runs[kind].push(r);
+        log(`tool round, AI ${aiLatencyMs} ms, ${kind.padEnd(5)} ${f.rate(r.rate).padStart(7)}  ${r.delivered}/${n} delivered  ${r.aiCalls} AI calls (${r.toolRounds} tool rounds)  duplicates ${r.duplicates}  /users/track requests ${r.brazeTracks}  CPU/msg: worker ${f.num((r.cpu.workers * 1000) / n, 3)} ms, redis ${f.num((r.cpu.redis * 1000) / n, 3)} ms${oddAnswers(r)}`);
+      }
+    }
+    const ratios = runs.tools.map((r, i) => r.rate / runs.plain[i].rate);
+    const x = median(ratios);
+    const [tools, plain] = [median(runs.tools.map((r) => r.rate)), median(runs.plain.map((r) => r.rate))];
+    const correct = runs.tools.every((r) => r.done && r.duplicates === 0 && r.toolRounds === n && r.aiCalls === 2 * n);
+    rows.push({ figure: `Pipeline msgs/s with one tool round per message (AI ${aiLatencyMs} ms)`, ours: f.rate(tools), baseline: `${f.rate(plain)} plain`, ratio: f.ratio(x, 3), goal: '—', met: f.met(correct) });
+    details.push(
+      `tool round, AI stand-in ${aiLatencyMs} ms in both: ${f.int(n)} webhooks of distinct users (backlog, one worker, WORKER_CONCURRENCY=${concurrency}, BRAZE_SYNC_PROFILE=true in both); with AI_TOOLS=true each message takes two AI calls (tool call, then the answer) and one Redis write of the tool round; rounds ${runs.tools.map((r, i) => `${f.int(r.rate)}/${f.int(runs.plain[i].rate)}`).join(', ')} msgs/s (tools/plain), ratios ${ratios.map((r) => f.num(r, 2)).join(', ')}; the "met" column says every message was answered once after exactly one tool round`,
+      `tool round CPU per message, AI ${aiLatencyMs} ms (round 1): tools worker ${f.num((runs.tools[0].cpu.workers * 1000) / n, 3)} ms + redis ${f.num((runs.tools[0].cpu.redis * 1000) / n, 3)} ms; plain worker ${f.num((runs.plain[0].cpu.workers * 1000) / n, 3)} ms + redis ${f.num((runs.plain[0].cpu.redis * 1000) / n, 3)} ms`,
+    );
+  }
+  return { rows, details };
+}
+
+// ---------------------------------------------------------------------------------------------
 /** Scale-out: three worker processes against one, with a slow (250 ms) AI. */
 export async function scaleOut(cfg, log) {
   const { n, concurrency, aiLatencyMs } = cfg.scaleOut;

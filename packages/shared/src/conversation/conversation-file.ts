@@ -22,6 +22,9 @@ const AttributeValue = z.union([z.string().max(255), z.number(), z.boolean(), z.
 const Attributes = z.record(z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'attribute names may contain letters, digits and _ only'), AttributeValue)
   .describe('custom attributes written to the Braze profile: a value ({{var}} allowed), or {inc: n}');
 const CampaignId = z.string().min(1).describe('API-triggered campaign for this reply; default BRAZE_CAMPAIGN_ID');
+/** The tools the AI may be offered (AI_TOOLS). */
+export const AI_TOOL_NAMES = ['handoff_to_agent', 'set_user_attributes', 'log_event', 'start_flow'] as const;
+export type AiToolName = (typeof AI_TOOL_NAMES)[number];
 
 const Match = z.object({
   keywords: z.array(z.string().min(1)).min(1).optional()
@@ -42,7 +45,8 @@ export const Route = z.discriminatedUnion('action', [
     system_prompt: Text.optional().describe('default AI_SYSTEM_PROMPT'),
     model: z.string().min(1).optional().describe('default AI_MODEL'),
     campaign_id: CampaignId.optional(),
-    tools: z.array(z.string().min(1)).optional().describe('the AI tools this route offers (AI_TOOLS)'),
+    tools: z.array(z.enum(AI_TOOL_NAMES, { message: `must be one of ${AI_TOOL_NAMES.join(', ')}` })).optional()
+      .describe(`the AI tools this route offers when AI_TOOLS=true (${AI_TOOL_NAMES.join(', ')}); default all that are configured, [] none`),
   }).strict(),
   z.object({ ...routeBase, action: z.literal('flow'), flow: Name.describe('a flow of this file') }).strict(),
   z.object({
@@ -156,6 +160,9 @@ function crossCheck(file: ConversationFile): Issue[] {
       if (problem) issues.push({ path: ['routes', i, 'match', 'regex'], message: problem });
     }
     if (route.action === 'flow' && !file.flows[route.flow]) issues.push({ path: ['routes', i, 'flow'], message: `"${route.flow}" is not a flow of this file` });
+    if (route.action === 'ai' && route.tools?.includes('start_flow') && Object.keys(file.flows).length === 0) {
+      issues.push({ path: ['routes', i, 'tools'], message: 'offers start_flow, but this file has no flows to start' });
+    }
   });
   for (const [name, flow] of Object.entries(file.flows)) {
     const ids = new Map<string, number>();

@@ -81,6 +81,9 @@ export interface TranscriptEntry {
   agent?: string;
   draft?: boolean;
   media?: number;
+  /** the customer's media (Braze keeps the URLs valid for 7 days) */
+  mediaUrls?: string[];
+  /** the text is the transcript of a voice message */
   transcribed?: boolean;
   reason?: string;
   since?: number;
