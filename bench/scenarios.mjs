@@ -1,8 +1,9 @@
+import path from 'node:path';
 // The benchmark scenarios. Each returns { rows, details }: rows for the results table, details
 // (one line each) for what stands behind them. Nothing here asserts: goals are only reported.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { PREFIX, median, percentile, poll, sleep } from './lib/env.mjs';
+import { PREFIX, ROOT, median, percentile, poll, sleep } from './lib/env.mjs';
 import { QUEUES, backlogRun, completedCounts } from './lib/backlog.mjs';
 import * as f from './lib/format.mjs';
 import { hammer, postWebhook, preload, userIdOf, webhookBody } from './lib/load.mjs';
@@ -92,6 +93,38 @@ export async function pipeline(cfg, log) {
       `pipeline rounds: ours ${runs.ours.map((r) => f.int(r.rate)).join(', ')}/s; baseline ${runs.baseline.map((r) => f.int(r.rate)).join(', ')}/s; ratios ${ratios.map((r) => f.num(r, 2)).join(', ')}`,
       `pipeline CPU per message, round ${pick + 1}: ours worker ${f.num((ours.cpu.workers * 1000) / n, 3)} ms + redis ${f.num((ours.cpu.redis * 1000) / n, 3)} ms; baseline worker ${f.num((base.cpu.workers * 1000) / n, 3)} ms + redis ${f.num((base.cpu.redis * 1000) / n, 3)} ms; stand-ins ${f.num((ours.cpu.standIns * 1000) / n, 3)} ms`,
       `pipeline correctness: ours ${ours.delivered}/${n} users answered, ${ours.duplicates} duplicate replies, ${ours.aiCalls} AI calls; ${ours.brazeRequests} Braze requests for ${ours.brazeRecipients} replies`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+/**
+ * Conversations: the pipeline with the sample conversation file loaded (its routes are matched before
+ * the AI: these messages mention an order, so they take the `orders` route to the AI) and profile sync
+ * on, against the same run's plain pipeline (no file, no profile sync). One AI call per message in both.
+ */
+export async function conversation(cfg, log) {
+  const { rounds, n, concurrency } = cfg.conversation;
+  const file = path.join(ROOT, 'examples', 'conversation.yaml');
+  const envs = {
+    plain: { WORKER_CONCURRENCY: String(concurrency) },
+    file: { WORKER_CONCURRENCY: String(concurrency), CONVERSATION_FILE: file, BRAZE_SYNC_PROFILE: 'true' },
+  };
+  const runs = { plain: [], file: [] };
+  for (let i = 0; i < rounds; i += 1) {
+    for (const kind of ['plain', 'file']) {
+      const r = await backlogRun({ system: 'ours', n, tag: `c${i}`, workerEnv: envs[kind] });
+      runs[kind].push(r);
+      log(`conversation ${kind.padEnd(5)} ${f.rate(r.rate).padStart(7)}  ${r.delivered}/${n} delivered  ${r.aiCalls} AI calls  duplicates ${r.duplicates}  /users/track requests ${r.brazeTracks}  CPU/msg: worker ${f.num((r.cpu.workers * 1000) / n, 3)} ms, redis ${f.num((r.cpu.redis * 1000) / n, 3)} ms${oddAnswers(r)}`);
+    }
+  }
+  const ratios = runs.file.map((r, i) => r.rate / runs.plain[i].rate);
+  const x = median(ratios);
+  const correct = runs.file.every((r) => r.done && r.duplicates === 0 && r.aiCalls === n && r.brazeTracks > 0);
+  return {
+    rows: [{ figure: 'Pipeline msgs/s with a conversation file and profile sync', ours: f.rate(median(runs.file.map((r) => r.rate))), baseline: `${f.rate(median(runs.plain.map((r) => r.rate)))} plain`, ratio: f.ratio(x, 3), goal: '≥ 0.8×', met: f.met(correct && x >= 0.8) }],
+    details: [
+      `conversation: ${f.int(n)} webhooks of distinct users (backlog, one worker, WORKER_CONCURRENCY=${concurrency}); "file" loads examples/conversation.yaml (routes and a flow; these messages take the orders route to the AI) with BRAZE_SYNC_PROFILE=true, "plain" has neither; rounds ${runs.file.map((r, i) => `${f.int(r.rate)}/${f.int(runs.plain[i].rate)}`).join(', ')} msgs/s (file/plain), ratios ${ratios.map((r) => f.num(r, 2)).join(', ')}; /users/track requests ${runs.file.map((r) => r.brazeTracks).join(', ')}`,
     ],
   };
 }
