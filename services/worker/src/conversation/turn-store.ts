@@ -1,6 +1,7 @@
 import {
   TRANSCRIPT_MAX_ENTRIES, conversationKeys, hashFromPairs, luaScript, readEntry, readState,
   type ConversationState, type ProfileUpdate, type RedisClient, type ReplyKind, type ReplyPart, type TranscriptEntry,
+  appendTranscriptLua,
 } from '@bridge/shared';
 import type { RecordedRound } from '../ai/ai-reply';
 
@@ -100,11 +101,7 @@ for _, k in ipairs(patch.del) do redis.call('HDEL', KEYS[2], k) end
 for k, n in pairs(patch.incr) do redis.call('HINCRBY', KEYS[2], k, n) end
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 local entries = cjson.decode(ARGV[4])
-if #entries > 0 then
-  for _, e in ipairs(entries) do redis.call('RPUSH', KEYS[3], e) end
-  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[6]), -1)
-  redis.call('EXPIRE', KEYS[3], ARGV[5])
-end
+if #entries > 0 then ${appendTranscriptLua('KEYS[3]', 'entries', 'ARGV[6]', 'ARGV[5]')} end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[7])
 redis.call('DEL', KEYS[4])
 for i = 5, #KEYS do redis.call('SET', KEYS[i], ARGV[8], 'NX', 'EX', ARGV[7]) end
