@@ -21,4 +21,5 @@ export * from './conversation/conversation-state';
 export * from './conversation/lanes';
 export * from './agents/agent-events';
 export * from './agents/agent-desk';
+export * from './conversation/conversation-file-docs';
 export * from './privacy/erase-person';
