@@ -16,6 +16,8 @@ export interface AppDeps {
   routes: Set<string>;
   /** the agent API, when AGENT_API_TOKEN is set */
   agentApi?: express.Router;
+  /** POST /webhooks/chatwoot, when CHATWOOT_WEBHOOK_SECRET or CHATWOOT_WEBHOOK_TOKEN is set */
+  chatwootWebhook?: express.Router;
   maxBodyBytes: number;
   /** WEBHOOK_ALLOWED_CIDRS: where Braze's webhooks may come from; undefined = anywhere */
   allowedCidrs?: readonly AddressRange[];
@@ -111,6 +113,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   if (deps.agentApi) app.use('/agent', deps.agentApi);
+  if (deps.chatwootWebhook) app.use(deps.chatwootWebhook);
 
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'No such route'));
 

@@ -5,6 +5,7 @@ import {
 } from '@bridge/shared';
 import { createAgentApiRouter } from './agent-api/agent-api.routes';
 import { createApp } from './app';
+import { createChatwootWebhookRouter } from './chatwoot/chatwoot-webhook';
 import type { IngestConfig } from './config';
 import { createAcceptInboundMessage, requireRedis } from './domain/accept-inbound-message';
 import { createIngestMetrics } from './http/metrics';
@@ -34,19 +35,27 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
     agentApi = createAgentApiRouter({ desk, tokens: config.agentApiTokens, handoffText: config.handoffText, maxBodyBytes: config.maxBodyBytes, requireRedis: () => requireRedis(redis) });
   }
-  for (const q of queues) logQueueErrors(q, log, 'queue error', { queue: q.name });
   const registry = createMetricsRegistry('ingest');
+  const metrics = createIngestMetrics(registry);
+  let chatwootWebhook: express.Router | undefined;
+  if (config.chatwoot) {
+    const chatwootQueue = new Queue(QUEUE.chatwootInbound, queueOptions);
+    queues.push(chatwootQueue);
+    chatwootWebhook = createChatwootWebhookRouter({ ...config.chatwoot, redis, queue: chatwootQueue, prefix: config.prefix, log, metrics, clock });
+  }
+  for (const q of queues) logQueueErrors(q, log, 'queue error', { queue: q.name });
   let draining = false;
   const app = createApp({
     webhookSecrets: config.webhookSecrets,
     routes: config.routes,
     agentApi,
+    chatwootWebhook,
     maxBodyBytes: config.maxBodyBytes,
     allowedCidrs: config.allowedCidrs,
     trustProxy: config.trustProxy,
     unknownSender: config.unknownSender,
     log,
-    metrics: createIngestMetrics(registry),
+    metrics,
     registry,
     accept: createAcceptInboundMessage({ redis, queue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, clock }),
     isReady: async () => !draining && pingRedis(redis),

@@ -8,6 +8,10 @@ import { createAgentEventsProcessor } from './agents/agent-events.processor';
 import { IDLE_CHECK_EVERY_MS, createIdleRelease } from './agents/idle-release';
 import { createWebhookSink, type AgentEventSink } from './agents/webhook-sink';
 import { createAiReplier } from './ai/ai-reply';
+import { createChatwootClient } from './chatwoot/chatwoot.client';
+import { createChatwootInboundProcessor } from './chatwoot/chatwoot-inbound.processor';
+import { createChatwootSink } from './chatwoot/chatwoot-sink';
+import { createChatwootStore } from './chatwoot/chatwoot-store';
 import { createAiClient } from './clients/ai.client';
 import { createBrazeClient, type ReplyItem } from './clients/braze.client';
 import type { WorkerConfig } from './config';
@@ -27,6 +31,8 @@ export interface WorkerApp {
   sendQueue: Queue;
   profileQueue: Queue;
   eventsQueue: Queue;
+  /** Chatwoot's webhooks, when CHATWOOT_URL is set */
+  chatwootQueue?: Queue;
   registry: Registry;
   /** gives idle handoffs back to the bot now (the maintenance queue does it every 30 s) */
   releaseIdleHandoffs: () => Promise<{ released: number }>;
@@ -57,7 +63,8 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   const profileQueue = new Queue(QUEUE.profile, queueOptions);
   const eventsQueue = new Queue(QUEUE.agentEvents, queueOptions);
   const maintenanceQueue = new Queue(QUEUE.maintenance, queueOptions);
-  const queues = [generateQueue, sendQueue, profileQueue, eventsQueue, maintenanceQueue];
+  const chatwootQueue = config.chatwoot ? new Queue(QUEUE.chatwootInbound, queueOptions) : undefined;
+  const queues = [generateQueue, sendQueue, profileQueue, eventsQueue, maintenanceQueue, ...(chatwootQueue ? [chatwootQueue] : [])];
   for (const queue of queues) logQueueErrors(queue, log, 'queue error', { queue: queue.name });
 
   const registry = createMetricsRegistry('worker');
@@ -113,7 +120,12 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     campaigns: { default: config.braze.campaignId, agent: config.braze.agentCampaignId, template: config.braze.templateCampaignId },
     windowMs: config.windowMs, emit, profileQueue: profileOn ? profileQueue : undefined, metrics, log, clock,
   });
-  const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook)] : []), ...(options.sinks ?? [])];
+  const chatwootStore = createChatwootStore({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds });
+  const chatwoot = config.chatwoot && createChatwootSink({
+    client: createChatwootClient(config.chatwoot, ({ status, seconds }) => metrics.upstreamSeconds.observe({ upstream: 'chatwoot', status }, seconds)),
+    store: chatwootStore, markFailed: config.chatwoot.markFailed, redis, prefix: config.prefix, log,
+  });
+  const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook)] : []), ...(chatwoot ? [chatwoot] : []), ...(options.sinks ?? [])];
   const events = createAgentEventsProcessor({ sinks, order, queue: eventsQueue, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, attempts: config.agents.eventAttempts, metrics, clock });
   const idle = createIdleRelease({ desk, redis, prefix: config.prefix, idleMs: config.agents.idleReleaseMs, log, clock });
 
@@ -129,6 +141,11 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   }
   workers.push(startWorker(QUEUE.agentEvents, events, workerSettings));
   workers.push(startWorker(QUEUE.maintenance, idle, workerSettings, { concurrency: 1 }));
+  if (chatwoot && config.chatwoot) {
+    const inbound = createChatwootInboundProcessor({ desk, store: chatwootStore, sink: chatwoot, inboxId: config.chatwoot.inboxId });
+    // one at a time: two replies an agent sends in quick succession reach the agent lane in the order they came
+    workers.push(startWorker(QUEUE.chatwootInbound, inbound, workerSettings, { concurrency: 1 }));
+  }
   void maintenanceQueue.upsertJobScheduler(JOB.releaseIdle, { every: IDLE_CHECK_EVERY_MS }, { name: JOB.releaseIdle, opts: { removeOnComplete: true, removeOnFail: 100 } })
     .catch((err: Error) => log.warn('could not schedule the idle-handoff check', { error: err.message }));
 
@@ -139,6 +156,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     sendQueue,
     profileQueue,
     eventsQueue,
+    chatwootQueue,
     registry,
     releaseIdleHandoffs: idle.sweep,
     isReady: async () => !closing && workers.every((w) => w.isRunning()) && pingRedis(redis),
