@@ -44,8 +44,8 @@ describe('Chatwoot mapping', () => {
     [{ from: 'note', kind: 'handoff_ended' }, 'Returned to the bot.'],
     [{ from: 'note', kind: 'delivery_failed', reason: 'OUTSIDE_WHATSAPP_WINDOW: last inbound none on record' }, 'Not delivered to WhatsApp: OUTSIDE_WHATSAPP_WINDOW: last inbound none on record.'],
     [{ from: 'note', kind: 'something_new' }, '(something_new)'],
-  ] as Array<[Omit<EventEntry, 'at'>, string]>)('when the transcript holds %j, then the note reads "%s"', (entry, line) => {
-    expect(transcriptOps([{ at: t(1), ...entry }], 0)).toEqual([{ op: 'note', content: line }]);
+  ] as Array<[Record<string, unknown>, string]>)('when the transcript holds %j, then the note reads "%s"', (entry, line) => {
+    expect(transcriptOps([{ at: t(1), ...entry } as EventEntry], 0)).toEqual([{ op: 'note', content: line }]);
   });
 
   it.each([

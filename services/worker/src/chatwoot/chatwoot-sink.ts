@@ -60,8 +60,8 @@ export function createChatwootSink(deps: ChatwootSinkDeps) {
     return (await client.searchContacts(phone)).find((c) => toE164(c.phone_number ?? undefined) === phone);
   }
 
-  /** The contact, its session and its conversation in the inbox: found, else created. `reopen`: it may have been resolved since. */
-  async function ensureConversation(id: string, who: { identifier: string; name?: string; phone?: string }): Promise<{ link: ChatwootLink; chatwootId: number; reopen: boolean }> {
+  /** The contact, its session and its conversation in the inbox: found, else created. */
+  async function ensureConversation(id: string, who: { identifier: string; name?: string; phone?: string }): Promise<{ link: ChatwootLink; chatwootId: number }> {
     let link = await store.load(id);
     let { contactId, sourceId } = link;
     if (contactId === undefined || sourceId === undefined) {
@@ -76,12 +76,12 @@ export function createChatwootSink(deps: ChatwootSinkDeps) {
       }
       await store.saveContact(id, contactId, sourceId);
     }
-    if (link.conversationId !== undefined) return { link, chatwootId: link.conversationId, reopen: true };
+    if (link.conversationId !== undefined) return { link, chatwootId: link.conversationId };
     const open = (await client.contactConversations(contactId)).filter((c) => c.inbox_id === inboxId && c.status !== 'resolved').sort((a, b) => b.id - a.id)[0];
     const chatwootId = open?.id ?? await client.createConversation({ contactId, sourceId });
     await store.saveConversation(id, chatwootId);
     link = await store.load(id);
-    return { link, chatwootId, reopen: open !== undefined && open.status !== 'open' };
+    return { link, chatwootId };
   }
 
   const identifierOf = (d: { conversation_id: string; user_id?: string; braze_id?: string }) => d.user_id ?? d.braze_id ?? `bridge-${d.conversation_id}`;
@@ -133,8 +133,9 @@ export function createChatwootSink(deps: ChatwootSinkDeps) {
     switch (event.type) {
       case 'handoff.started': {
         const d = parse(HandoffStarted, event);
-        const { link, chatwootId, reopen } = await ensureConversation(id, { identifier: identifierOf(d), name: d.profile_name, phone: toE164(d.phone) });
-        const ops: ChatwootOp[] = [...(reopen ? [{ op: 'status', status: 'open' } as const] : []), ...transcriptOps(d.transcript, link.mirroredAt)];
+        const { link, chatwootId } = await ensureConversation(id, { identifier: identifierOf(d), name: d.profile_name, phone: toE164(d.phone) });
+        // always open, whatever it was (resolved, pending, snoozed): the same calls on every attempt, so a retry resumes at the right one
+        const ops: ChatwootOp[] = [{ op: 'status', status: 'open' }, ...transcriptOps(d.transcript, link.mirroredAt)];
         return run(id, event, link, chatwootId, ops, latestAt(d.transcript, link.mirroredAt));
       }
       case 'message.received': {
