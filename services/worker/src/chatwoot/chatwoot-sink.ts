@@ -77,7 +77,17 @@ export function createChatwootSink(deps: ChatwootSinkDeps) {
       await store.saveContact(id, contactId, sourceId);
     }
     if (link.conversationId !== undefined) return { link, chatwootId: link.conversationId };
-    const open = (await client.contactConversations(contactId)).filter((c) => c.inbox_id === inboxId && c.status !== 'resolved').sort((a, b) => b.id - a.id)[0];
+    let conversations;
+    try {
+      conversations = await client.contactConversations(contactId);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.status === 404) {
+        await store.forgetContact(id);
+        throw new UpstreamError('chatwoot', 'CHATWOOT_CONTACT_GONE', `chatwoot contact ${contactId} no longer exists; the next attempt finds or creates it again`, { retryable: true, cause: err });
+      }
+      throw err;
+    }
+    const open = conversations.filter((c) => c.inbox_id === inboxId && c.status !== 'resolved').sort((a, b) => b.id - a.id)[0];
     const chatwootId = open?.id ?? await client.createConversation({ contactId, sourceId });
     await store.saveConversation(id, chatwootId);
     link = await store.load(id);

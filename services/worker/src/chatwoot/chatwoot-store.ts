@@ -57,6 +57,11 @@ export function createChatwootStore({ redis, prefix, ttlSeconds }: { redis: Redi
       await redis.set(reverseKey(chatwootId), id, 'EX', ttlSeconds);
     },
 
+    /** The Chatwoot contact is gone (deleted or merged there): the next event looks it up again. */
+    async forgetContact(id: string): Promise<void> {
+      await redis.hdel(linkKey(id), 'contact', 'source');
+    },
+
     /** The Chatwoot conversation is gone (deleted there): the next event opens another. */
     async forgetConversation(id: string, chatwootId: number): Promise<void> {
       await redis.hdel(linkKey(id), 'conversation', 'step');
