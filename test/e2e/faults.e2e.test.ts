@@ -72,7 +72,8 @@ describe('delivery guarantees under faults', () => {
     const ingest = await start('ingest');
     const worker = await start('worker', { WORKER_SHUTDOWN_TIMEOUT_MS: '5000' }); // missing it exits 1
     await b.redis.stop('SIGKILL');
-    await eventually(() => worker.logs.some((l) => l.message === 'redis connection error'), 10_000, 'the worker to notice');
+    // each notices in its own time (the ingest's one connection may be the later): SIGTERM once both have
+    await eventually(() => [ingest, worker].every((s) => s.logs.some((l) => l.message === 'redis connection error')), 10_000, 'the ingest and the worker to notice');
 
     expect(await Promise.all([ingest.stop('SIGTERM'), worker.stop('SIGTERM')])).toEqual([0, 0]);
     for (const service of [ingest, worker]) {

@@ -24,14 +24,15 @@ export async function startPipeline(env: Record<string, string> = {}, options: {
   const ingest = createIngestApp(loadIngestConfig(ingestEnv(testRedisUrl(), prefix, ingestExtra)), logs.log, { clock: options.ingestClock ?? options.clock });
   const targets = { redisUrl: testRedisUrl(), prefix, aiUrl: `${ai.url}/v1`, brazeUrl: braze.url };
   const worker = startWorkerApp(loadWorkerConfig(workerEnv(targets, env)), logs.log, options);
-  const eventConnections = [0, 1, 2, 3].map(() => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }));
+  const eventConnections = [0, 1, 2, 3, 4].map(() => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }));
   const events = {
     generate: new QueueEvents(QUEUE.generate, { connection: eventConnections[0]!, prefix }),
     send: new QueueEvents(QUEUE.send, { connection: eventConnections[1]!, prefix }),
     profile: new QueueEvents(QUEUE.profile, { connection: eventConnections[2]!, prefix }),
     agentEvents: new QueueEvents(QUEUE.agentEvents, { connection: eventConnections[3]!, prefix }),
+    chatwoot: new QueueEvents(QUEUE.chatwootInbound, { connection: eventConnections[4]!, prefix }),
   };
-  const queueOf = { generate: worker.generateQueue, send: worker.sendQueue, profile: worker.profileQueue, agentEvents: worker.eventsQueue };
+  const queueOf = { generate: worker.generateQueue, send: worker.sendQueue, profile: worker.profileQueue, agentEvents: worker.eventsQueue, chatwoot: worker.chatwootQueue };
   await Promise.all([...Object.values(events).map((e) => e.waitUntilReady()), ingest.queue.waitUntilReady()]);
 
   /** posts a webhook (expects 202) and returns the generate job's id */
@@ -43,7 +44,8 @@ export async function startPipeline(env: Record<string, string> = {}, options: {
 
   /** Resolves with the job's result or rejects with its failure reason. */
   async function finished(queue: keyof typeof events, jobId: string): Promise<unknown> {
-    const q: Queue = queueOf[queue];
+    const q: Queue | undefined = queueOf[queue];
+    if (!q) throw new Error(`the worker has no ${queue} queue (CHATWOOT_URL unset?)`);
     // the send job is added by the generate job: it has no event of its own to await until it exists
     const job = await eventually(() => q.getJob(jobId), 20_000, `job ${jobId} in ${q.name}`);
     // each waiting job listens for the queue's 'closing'; tests wait on dozens at once
@@ -62,7 +64,7 @@ export async function startPipeline(env: Record<string, string> = {}, options: {
     /** a second worker process's worth of workers on the same Redis and prefix */
     startExtraWorker: (extra: Record<string, string> = {}) => startWorkerApp(loadWorkerConfig(workerEnv(targets, { ...env, ...extra })), logs.log, options),
     async stop() {
-      for (const q of [worker.generateQueue, worker.sendQueue, worker.profileQueue, worker.eventsQueue]) await q.obliterate({ force: true }).catch(() => undefined);
+      for (const q of [worker.generateQueue, worker.sendQueue, worker.profileQueue, worker.eventsQueue, worker.chatwootQueue]) await q?.obliterate({ force: true }).catch(() => undefined);
       await worker.close();
       await ingest.close();
       await Promise.all([...Object.values(events).map((e) => e.close()), ai.close(), braze.close()]);

@@ -23,3 +23,4 @@ export * from './agents/agent-events';
 export * from './agents/agent-desk';
 export * from './conversation/conversation-file-docs';
 export * from './privacy/erase-person';
+export * from './chatwoot/chatwoot-inbound-job';

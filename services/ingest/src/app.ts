@@ -18,6 +18,8 @@ export interface AppDeps {
   agentApi?: express.Router;
   /** the admin API (erasure), when ADMIN_API_TOKEN is set */
   adminApi?: express.Router;
+  /** POST /webhooks/chatwoot, when CHATWOOT_WEBHOOK_SECRET or CHATWOOT_WEBHOOK_TOKEN is set */
+  chatwootWebhook?: express.Router;
   maxBodyBytes: number;
   /** WEBHOOK_ALLOWED_CIDRS: where Braze's webhooks may come from; undefined = anywhere */
   allowedCidrs?: readonly AddressRange[];
@@ -130,6 +132,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   if (deps.agentApi) app.use('/agent', deps.agentApi);
   if (deps.adminApi) app.use(deps.adminApi);
+  if (deps.chatwootWebhook) app.use(deps.chatwootWebhook);
 
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'No such route'));
 

@@ -139,4 +139,19 @@ describe('ingest loadConfig', () => {
     // Assert
     expect(act).toThrow('UNKNOWN_SENDER_RECIPIENT must be braze_id or user_alias');
   });
+
+  test('when a Chatwoot secret or token is set, then the Chatwoot webhook is on with it; with neither it is off', () => {
+    const base = { WEBHOOK_SECRET: '0123456789abcdef' };
+    expect(loadConfig({ ...base, CHATWOOT_WEBHOOK_SECRET: 'inbox-secret-0123456789' }).chatwoot).toEqual({ secrets: ['inbox-secret-0123456789'], tokens: undefined, allowedCidrs: undefined });
+    expect(loadConfig({ ...base, CHATWOOT_WEBHOOK_TOKEN: 'a'.repeat(32) }).chatwoot?.tokens).toEqual(['a'.repeat(32)]);
+    expect(loadConfig(base).chatwoot).toBeUndefined();
+  });
+
+  test.each([
+    [{ CHATWOOT_URL: 'https://chatwoot.example.com' }, 'CHATWOOT_WEBHOOK_SECRET or CHATWOOT_WEBHOOK_TOKEN is required when CHATWOOT_URL is set'],
+    [{ CHATWOOT_WEBHOOK_TOKEN: 'short-token' }, 'CHATWOOT_WEBHOOK_TOKEN must be at least 24 characters'],
+    [{ CHATWOOT_WEBHOOK_SECRET: 'inbox-secret-0123456789', CHATWOOT_ALLOWED_CIDRS: '10.0.0/8' }, 'CHATWOOT_ALLOWED_CIDRS entry 1'],
+  ])('when the Chatwoot webhook is set up as %j, then start-up fails with "%s"', (env, expected) => {
+    expect(() => loadConfig({ WEBHOOK_SECRET: '0123456789abcdef', ...env })).toThrow(expected);
+  });
 });

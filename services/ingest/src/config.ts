@@ -18,10 +18,24 @@ const IngestEnv = QueueEnv.extend({
     .describe('How a reply is addressed when the sender has no external id (user_id is empty): `braze_id`, or `user_alias` (alias_label `phone`, alias_name the phone_number as received), which is how Braze keys unknown numbers. With `user_alias`, a body without a phone_number still goes by braze_id.'),
   WEBHOOK_ALLOWED_CIDRS: cidrListEnv().optional().describe('Comma-separated addresses and CIDR ranges allowed to post to /webhooks/braze/*; others get 403. Unset: any address. Ready values per Braze instance in docs/security.md.'),
   SENDER_RATE_LIMIT_PER_MINUTE: intEnv(20, 0).describe('Messages one sender (the user the reply goes to) may send per clock minute before the rest of that minute is `limited`: stored and answered `202`, never sent to the AI, answered once with SENDER_RATE_LIMIT_TEXT. `0`: no limit.'),
+  CHATWOOT_WEBHOOK_SECRET: secretListEnv(16).optional()
+    .describe('The Chatwoot API inbox\'s webhook secret (Chatwoot 4.13 and later sign with it): POST /webhooks/chatwoot needs a valid X-Chatwoot-Signature. Comma-separated while it is reset: any one is accepted.'),
+  CHATWOOT_WEBHOOK_TOKEN: secretListEnv(24).optional()
+    .describe('For Chatwoot releases before 4.13, which do not sign: a random token (24+ characters) the inbox\'s webhook URL ends with, /webhooks/chatwoot/<token>. Comma-separated to rotate.'),
+  CHATWOOT_ALLOWED_CIDRS: cidrListEnv().optional()
+    .describe('Comma-separated addresses and CIDR ranges allowed to post to /webhooks/chatwoot (your Chatwoot\'s); others get 403. Unset: any address.'),
+  CHATWOOT_URL: z.string().optional()
+    .describe('The worker\'s Chatwoot URL; set here too (one .env), it makes CHATWOOT_WEBHOOK_SECRET or CHATWOOT_WEBHOOK_TOKEN required, so a bridge that writes to Chatwoot also takes its replies.'),
   TRUST_PROXY: trustProxyEnv().describe('Express trust proxy: false (the socket address is the client), a hop count, or the proxies\' addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.'),
 }).superRefine((env, ctx) => {
   if (env.TRUST_PROXY === true && env.WEBHOOK_ALLOWED_CIDRS) {
     ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'must not be true with WEBHOOK_ALLOWED_CIDRS: every client could pick its address in X-Forwarded-For; name the proxies or a hop count' });
+  }
+  if (env.TRUST_PROXY === true && env.CHATWOOT_ALLOWED_CIDRS) {
+    ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'must not be true with CHATWOOT_ALLOWED_CIDRS: every client could pick its address in X-Forwarded-For; name the proxies or a hop count' });
+  }
+  if (env.CHATWOOT_URL && !env.CHATWOOT_WEBHOOK_SECRET && !env.CHATWOOT_WEBHOOK_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['CHATWOOT_WEBHOOK_SECRET'], message: 'or CHATWOOT_WEBHOOK_TOKEN is required when CHATWOOT_URL is set (the secret for Chatwoot 4.13 and later, the token before)' });
   }
 });
 export { IngestEnv };
@@ -47,6 +61,9 @@ export function loadConfig(env: Env) {
     routes: new Set(file.routes.map((r) => r.name.toLowerCase())),
     agentApiTokens: e.AGENT_API_TOKEN,
     adminApiTokens: e.ADMIN_API_TOKEN,
+    chatwoot: e.CHATWOOT_WEBHOOK_SECRET || e.CHATWOOT_WEBHOOK_TOKEN
+      ? { secrets: e.CHATWOOT_WEBHOOK_SECRET, tokens: e.CHATWOOT_WEBHOOK_TOKEN, allowedCidrs: e.CHATWOOT_ALLOWED_CIDRS }
+      : undefined,
     handoffText: e.AGENT_HANDOFF_TEXT,
   };
 }

@@ -1,10 +1,11 @@
 import { Queue } from 'bullmq';
 import type express from 'express';
 import {
-  ALL_QUEUES, QUEUE, checkEvictionPolicy, createPersonEraser, createAgentDesk, closeRedis, createAgentEventEmitter, createMetricsRegistry, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger,
+  ALL_QUEUES, QUEUE, chatwootErasureHook, checkEvictionPolicy, createPersonEraser, createAgentDesk, closeRedis, createAgentEventEmitter, createMetricsRegistry, createRedis, defaultJobOptions, logQueueErrors, pingRedis, type Logger,
 } from '@bridge/shared';
 import { createAgentApiRouter } from './agent-api/agent-api.routes';
 import { createApp } from './app';
+import { createChatwootWebhookRouter } from './chatwoot/chatwoot-webhook';
 import type { IngestConfig } from './config';
 import { createAcceptInboundMessage, requireRedis } from './domain/accept-inbound-message';
 import { createIngestMetrics } from './http/metrics';
@@ -35,27 +36,35 @@ export function createIngestApp(config: IngestConfig, log: Logger, options: { cl
     const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
     agentApi = createAgentApiRouter({ desk, tokens: config.agentApiTokens, handoffText: config.handoffText, maxBodyBytes: config.maxBodyBytes, requireRedis: () => requireRedis(redis) });
   }
+  const registry = createMetricsRegistry('ingest');
+  const metrics = createIngestMetrics(registry);
+  let chatwootWebhook: express.Router | undefined;
+  if (config.chatwoot) {
+    const chatwootQueue = new Queue(QUEUE.chatwootInbound, queueOptions);
+    queues.push(chatwootQueue);
+    chatwootWebhook = createChatwootWebhookRouter({ ...config.chatwoot, redis, queue: chatwootQueue, prefix: config.prefix, log, metrics, clock });
+  }
   let adminApi: express.Router | undefined;
   if (config.adminApiTokens) {
     // an erasure looks at the jobs of every queue, not only the ones the ingest adds to
     for (const name of ALL_QUEUES) if (!queues.some((q) => q.name === name)) queues.push(new Queue(name, queueOptions));
-    const erase = createPersonEraser({ redis, prefix: config.prefix, queues });
+    const erase = createPersonEraser({ redis, prefix: config.prefix, queues, hooks: [chatwootErasureHook(redis, config.prefix)] });
     adminApi = createErasureRouter({ erase, tokens: config.adminApiTokens, requireRedis: () => requireRedis(redis), log });
   }
   for (const q of queues) logQueueErrors(q, log, 'queue error', { queue: q.name });
-  const registry = createMetricsRegistry('ingest');
   let draining = false;
   const app = createApp({
     webhookSecrets: config.webhookSecrets,
     routes: config.routes,
     agentApi,
     adminApi,
+    chatwootWebhook,
     maxBodyBytes: config.maxBodyBytes,
     allowedCidrs: config.allowedCidrs,
     trustProxy: config.trustProxy,
     unknownSender: config.unknownSender,
     log,
-    metrics: createIngestMetrics(registry),
+    metrics,
     registry,
     accept: createAcceptInboundMessage({ redis, queue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, senderLimitPerMinute: config.senderLimitPerMinute, clock }),
     isReady: async () => !draining && pingRedis(redis),

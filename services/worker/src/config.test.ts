@@ -172,6 +172,33 @@ describe('worker loadConfig', () => {
     const config = loadConfig({ ...requiredEnv(), ALLOW_INSECURE_HTTP: 'true', AI_BASE_URL: 'http://host.containers.internal:4010/v1', BRAZE_REST_ENDPOINT: 'http://host.containers.internal:4011' });
     expect([config.ai.baseUrl, config.braze.endpoint]).toEqual(['http://host.containers.internal:4010/v1', 'http://host.containers.internal:4011']);
   });
+
+  describe('Chatwoot', () => {
+    const chatwoot = { CHATWOOT_URL: 'https://chatwoot.example.com/', CHATWOOT_API_TOKEN: 'user-token-xyzzy', CHATWOOT_ACCOUNT_ID: '1', CHATWOOT_INBOX_ID: '3' };
+
+    test('when CHATWOOT_URL and its account, inbox and token are set, then the connector is on, without marking failures unless asked', () => {
+      expect(loadConfig({ ...requiredEnv(), ...chatwoot }).chatwoot).toEqual({
+        url: 'https://chatwoot.example.com', token: 'user-token-xyzzy', accountId: 1, inboxId: 3, markFailed: false, timeoutMs: 10_000,
+      });
+      expect(loadConfig({ ...requiredEnv(), ...chatwoot, CHATWOOT_MARK_FAILED: 'true' }).chatwoot?.markFailed).toBe(true);
+      expect(loadConfig(requiredEnv()).chatwoot).toBeUndefined();
+    });
+
+    test.each(['CHATWOOT_API_TOKEN', 'CHATWOOT_ACCOUNT_ID', 'CHATWOOT_INBOX_ID'])('when CHATWOOT_URL is set without %s, then start-up fails naming it', (name) => {
+      const { [name as keyof typeof chatwoot]: _omit, ...rest } = chatwoot;
+      expect(() => loadConfig({ ...requiredEnv(), ...rest })).toThrow(`${name} is required when CHATWOOT_URL is set`);
+    });
+
+    test.each([
+      ['CHATWOOT_INBOX_ID', 'three', 'CHATWOOT_INBOX_ID must be a number'],
+      ['CHATWOOT_ACCOUNT_ID', '0', 'CHATWOOT_ACCOUNT_ID must be at least 1'],
+      ['CHATWOOT_URL', 'http://chatwoot.example.com', 'CHATWOOT_URL must use https://'],
+    ])('when %s is %s, then start-up fails naming it without the token', (name, value, expected) => {
+      const act = () => loadConfig({ ...requiredEnv(), ...chatwoot, [name]: value });
+      expect(act).toThrow(expected);
+      expect(act).not.toThrow(/xyzzy/);
+    });
+  });
 });
 
 describe('worker loadConfig: AI features', () => {

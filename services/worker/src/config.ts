@@ -23,6 +23,9 @@ const WebhookSecrets = z.string().transform((v) => v.split(',').map((s) => s.tri
   z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by at least 24 random bytes in base64 (e.g. "whsec_$(openssl rand -base64 32)"); separate several with commas'),
 ).min(1));
 
+/** A Chatwoot account or inbox id: no default, it is yours. */
+const chatwootId = () => z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1');
+
 const WorkerEnv = QueueEnv.extend({
   ...ConversationFileEnv,
   ...AgentDeskEnv,
@@ -115,9 +118,21 @@ const WorkerEnv = QueueEnv.extend({
     .describe('Messages from one user that arrive within this many ms of each other are answered in one AI turn (one reply); 0 = off. Each message waits this long before it is answered.'),
   COALESCE_MAX_MS: intEnv(10_000, 0)
     .describe('Longest a burst may last, from its first message: a reply never waits longer than this plus COALESCE_WINDOW_MS.'),
+  CHATWOOT_URL: outboundUrlEnv().optional()
+    .describe('Your Chatwoot (e.g. https://chatwoot.example.com, or https://app.chatwoot.com): handed-off conversations then open in its API inbox CHATWOOT_INBOX_ID, and agents answer there.'),
+  CHATWOOT_API_TOKEN: z.string().min(1).optional()
+    .describe('A Chatwoot user\'s access token (Profile settings → Access Token), sent as api_access_token; an agent-bot token cannot create or find contacts. Required with CHATWOOT_URL.'),
+  CHATWOOT_ACCOUNT_ID: chatwootId().optional()
+    .describe('The Chatwoot account id (the number after /app/accounts/ in its URLs). Required with CHATWOOT_URL.'),
+  CHATWOOT_INBOX_ID: chatwootId().optional()
+    .describe('The id of the API-channel inbox whose webhook URL points at the bridge (the number after /inboxes/ in its settings URL). Required with CHATWOOT_URL.'),
+  CHATWOOT_MARK_FAILED: boolEnv(false)
+    .describe('Also mark an agent reply that could not be delivered as failed in Chatwoot (PATCH .../messages/{id}; Chatwoot releases from April 2025 on). A private note saying why is always added.'),
+  CHATWOOT_TIMEOUT_MS: intEnv(10_000)
+    .describe('One request to Chatwoot.'),
   ALLOW_INSECURE_HTTP: allowInsecureHttpEnv(),
 }).superRefine((env, ctx) => {
-  httpsUnlessAllowed(['AI_BASE_URL', 'BRAZE_REST_ENDPOINT', 'AGENT_WEBHOOK_URL'])(env, ctx);
+  httpsUnlessAllowed(['AI_BASE_URL', 'BRAZE_REST_ENDPOINT', 'AGENT_WEBHOOK_URL', 'CHATWOOT_URL'])(env, ctx);
   if (env.AGENT_WEBHOOK_URL && !env.AGENT_WEBHOOK_SECRET) ctx.addIssue({ code: 'custom', path: ['AGENT_WEBHOOK_SECRET'], message: 'is required when AGENT_WEBHOOK_URL is set' });
   for (const name of ['BRAZE_WRITABLE_ATTRIBUTES', 'BRAZE_LOGGABLE_EVENTS'] as const) {
     if (env.AI_TOOLS && env[name].length && !env.BRAZE_SYNC_PROFILE) {
@@ -126,6 +141,11 @@ const WorkerEnv = QueueEnv.extend({
   }
   if (env.COALESCE_WINDOW_MS > 0 && env.COALESCE_MAX_MS < env.COALESCE_WINDOW_MS) {
     ctx.addIssue({ code: 'custom', path: ['COALESCE_MAX_MS'], message: 'must be at least COALESCE_WINDOW_MS' });
+  }
+  if (env.CHATWOOT_URL) {
+    for (const name of ['CHATWOOT_API_TOKEN', 'CHATWOOT_ACCOUNT_ID', 'CHATWOOT_INBOX_ID'] as const) {
+      if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when CHATWOOT_URL is set' });
+    }
   }
 });
 export { WorkerEnv };
@@ -219,6 +239,12 @@ export function loadConfig(env: Env) {
       webhook: e.AGENT_WEBHOOK_URL ? { url: e.AGENT_WEBHOOK_URL, secrets: e.AGENT_WEBHOOK_SECRET!, timeoutMs: e.AGENT_WEBHOOK_TIMEOUT_MS } : undefined,
       eventAttempts: e.AGENT_EVENT_ATTEMPTS,
     },
+    chatwoot: e.CHATWOOT_URL
+      ? {
+        url: e.CHATWOOT_URL.replace(/\/+$/, ''), token: e.CHATWOOT_API_TOKEN!, accountId: e.CHATWOOT_ACCOUNT_ID!, inboxId: e.CHATWOOT_INBOX_ID!,
+        markFailed: e.CHATWOOT_MARK_FAILED, timeoutMs: e.CHATWOOT_TIMEOUT_MS,
+      }
+      : undefined,
   };
 }
 export type WorkerConfig = ReturnType<typeof loadConfig>;

@@ -11,6 +11,10 @@ import { createAiReplier } from './ai/ai-reply';
 import { createMediaFetcher } from './ai/media';
 import { createMessageInput } from './ai/message-input';
 import { createToolbox } from './ai/tools';
+import { createChatwootClient } from './chatwoot/chatwoot.client';
+import { createChatwootInboundProcessor } from './chatwoot/chatwoot-inbound.processor';
+import { createChatwootSink } from './chatwoot/chatwoot-sink';
+import { createChatwootStore } from './chatwoot/chatwoot-store';
 import { createAiClient } from './clients/ai.client';
 import { createTranscriptionClient } from './clients/transcription.client';
 import { createBrazeClient, type ReplyItem } from './clients/braze.client';
@@ -33,6 +37,8 @@ export interface WorkerApp {
   sendQueue: Queue;
   profileQueue: Queue;
   eventsQueue: Queue;
+  /** Chatwoot's webhooks, when CHATWOOT_URL is set */
+  chatwootQueue?: Queue;
   registry: Registry;
   /** gives idle handoffs back to the bot now (the maintenance queue does it every 30 s) */
   releaseIdleHandoffs: () => Promise<{ released: number }>;
@@ -65,7 +71,8 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   const profileQueue = new Queue(QUEUE.profile, queueOptions);
   const eventsQueue = new Queue(QUEUE.agentEvents, queueOptions);
   const maintenanceQueue = new Queue(QUEUE.maintenance, queueOptions);
-  const queues = [generateQueue, sendQueue, profileQueue, eventsQueue, maintenanceQueue];
+  const chatwootQueue = config.chatwoot ? new Queue(QUEUE.chatwootInbound, queueOptions) : undefined;
+  const queues = [generateQueue, sendQueue, profileQueue, eventsQueue, maintenanceQueue, ...(chatwootQueue ? [chatwootQueue] : [])];
   for (const queue of queues) logQueueErrors(queue, log, 'queue error', { queue: queue.name });
 
   const registry = createMetricsRegistry('worker');
@@ -132,7 +139,12 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     campaigns: { default: config.braze.campaignId, agent: config.braze.agentCampaignId, template: config.braze.templateCampaignId },
     windowMs: config.windowMs, emit, profileQueue: profileOn ? profileQueue : undefined, metrics, log, clock,
   });
-  const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook)] : []), ...(options.sinks ?? [])];
+  const chatwootStore = createChatwootStore({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds });
+  const chatwoot = config.chatwoot && createChatwootSink({
+    client: createChatwootClient(config.chatwoot, ({ status, seconds }) => metrics.upstreamSeconds.observe({ upstream: 'chatwoot', status }, seconds)),
+    store: chatwootStore, markFailed: config.chatwoot.markFailed, redis, prefix: config.prefix, log,
+  });
+  const sinks = [...(config.agents.webhook ? [createWebhookSink(config.agents.webhook)] : []), ...(chatwoot ? [chatwoot] : []), ...(options.sinks ?? [])];
   const events = createAgentEventsProcessor({ sinks, order, queue: eventsQueue, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, attempts: config.agents.eventAttempts, metrics, clock });
   const idle = createIdleRelease({ desk, redis, prefix: config.prefix, idleMs: config.agents.idleReleaseMs, log, clock });
   const retention = createJobRetention({ queues, retention: config.jobs, log });
@@ -150,6 +162,11 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   workers.push(startWorker(QUEUE.agentEvents, events, workerSettings));
   const maintenance = { process: (job: Job) => (job.name === JOB.expireJobs ? retention : idle).process(job), onFinalFailure: idle.onFinalFailure };
   workers.push(startWorker(QUEUE.maintenance, maintenance, workerSettings, { concurrency: 1 }));
+  if (chatwoot && config.chatwoot) {
+    const inbound = createChatwootInboundProcessor({ desk, store: chatwootStore, sink: chatwoot, inboxId: config.chatwoot.inboxId });
+    // one at a time: two replies an agent sends in quick succession reach the agent lane in the order they came
+    workers.push(startWorker(QUEUE.chatwootInbound, inbound, workerSettings, { concurrency: 1 }));
+  }
   void maintenanceQueue.upsertJobScheduler(JOB.releaseIdle, { every: IDLE_CHECK_EVERY_MS }, { name: JOB.releaseIdle, opts: { removeOnComplete: true, removeOnFail: 100 } })
     .catch((err: Error) => log.warn('could not schedule the idle-handoff check', { error: err.message }));
   void maintenanceQueue.upsertJobScheduler(JOB.expireJobs, { every: retentionSweepEveryMs(config.jobs) }, { name: JOB.expireJobs, opts: { removeOnComplete: true, removeOnFail: 100 } })
@@ -162,6 +179,7 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
     sendQueue,
     profileQueue,
     eventsQueue,
+    chatwootQueue,
     registry,
     releaseIdleHandoffs: idle.sweep,
     expireFinishedJobs: retention.sweep,

@@ -6,7 +6,7 @@ import { hashFromPairs, readEntry, readState, type ConversationState, type Trans
 import { AppError, ValidationError } from '../errors/app-error';
 import { bridgeKeys, conversationIdFor, conversationKeys } from '../queues/conversation-keys';
 import { JOB } from '../queues/queue-names';
-import type { Recipient, SendReplyJob } from '../queues/jobs';
+import type { MessageSource, Recipient, SendReplyJob } from '../queues/jobs';
 import { luaScript } from '../redis/lua-script';
 import type { RedisClient } from '../redis/create-redis';
 import type { EmitAgentEvent } from './agent-events';
@@ -196,7 +196,7 @@ export function createAgentDesk({ redis, prefix, ttlSeconds, sendQueue, emit, cl
     return { conversationId, released: released === 1 };
   }
 
-  async function enqueueAgentLane(conversationId: string, recipient: Recipient, o: { kind: 'agent' | 'handoff'; text: string; agentName?: string; dedupeKey: string; correlationId: string }) {
+  async function enqueueAgentLane(conversationId: string, recipient: Recipient, o: { kind: 'agent' | 'handoff'; text: string; agentName?: string; source?: MessageSource; dedupeKey: string; correlationId: string }) {
     const place = await claimPlace(redis, {
       prefix, conversationId, lane: 'agent', jobId: randomUUID(), now: clock(), ttlSeconds,
       dedupe: { key: o.dedupeKey, ttlSeconds: Math.min(48 * 3600, ttlSeconds) },
@@ -204,7 +204,7 @@ export function createAgentDesk({ redis, prefix, ttlSeconds, sendQueue, emit, cl
     if (place.earlier === 'stored') return { id: place.jobId, duplicate: true };
     const job: SendReplyJob = {
       v: 1, correlationId: o.correlationId, conversation: { id: conversationId, seq: place.seq, lane: 'agent' }, recipient,
-      kind: o.kind, parts: [{ text: o.text }], turnId: place.jobId, ...(o.agentName ? { agentName: o.agentName } : {}),
+      kind: o.kind, parts: [{ text: o.text }], turnId: place.jobId, ...(o.agentName ? { agentName: o.agentName } : {}), ...(o.source ? { source: o.source } : {}),
     };
     await sendQueue.add(JOB.send, job, { jobId: place.jobId });
     await markPlaceStored(redis, prefix, conversationId, o.dedupeKey, place);
@@ -213,14 +213,15 @@ export function createAgentDesk({ redis, prefix, ttlSeconds, sendQueue, emit, cl
 
   /**
    * An agent's reply, sent through Braze in order with every guarantee of a bot reply. A conversation
-   * the bot owns is taken over first. `messageId` makes it idempotent (a Chatwoot message id, say).
+   * the bot owns is taken over first. `messageId` makes it idempotent (a Chatwoot message id, say);
+   * `source` comes back in its message.sent or message.failed event.
    */
-  async function sendMessage(target: AgentTarget, o: { text: string; agentName: string; messageId?: string; correlationId?: string }) {
+  async function sendMessage(target: AgentTarget, o: { text: string; agentName: string; messageId?: string; source?: MessageSource; correlationId?: string }) {
     const { conversationId, recipient } = await resolve(target);
     await handoff(target, { reason: 'agent_took_over', by: o.agentName });
     const now = clock();
     const result = await enqueueAgentLane(conversationId, recipient, {
-      kind: 'agent', text: o.text, agentName: o.agentName, dedupeKey: `agent:${o.messageId ?? randomUUID()}`, correlationId: o.correlationId ?? randomUUID(),
+      kind: 'agent', text: o.text, agentName: o.agentName, source: o.source, dedupeKey: `agent:${o.messageId ?? randomUUID()}`, correlationId: o.correlationId ?? randomUUID(),
     });
     if (!result.duplicate) {
       await AGENT_ACTIVE(redis, [keysOf(conversationId).state], [now, o.agentName, ttlSeconds]);

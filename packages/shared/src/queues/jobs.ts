@@ -65,6 +65,10 @@ export const ProfileUpdate = z.object({
 });
 export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 
+/** Where an agent's reply was written, when another system holds it (a Chatwoot message id, say): carried into its events. */
+export const MessageSource = z.object({ system: z.string().min(1), messageId: z.string().min(1) });
+export type MessageSource = z.infer<typeof MessageSource>;
+
 /** Replies the bot decided on: never delivered once a person has taken the conversation over since. */
 export const isBotKind = (kind: ReplyKind) => kind !== 'agent' && kind !== 'handoff';
 
@@ -80,6 +84,7 @@ const SendReplyFields = z.object({
   /** the conversation's ownership epoch when the reply was decided (bot kinds are dropped if it changed) */
   epoch: z.number().int().min(0).optional(),
   agentName: z.string().optional(),
+  source: MessageSource.optional(),
   /** when the ingest received the message this replies to (the 24-hour window when no later one is known) */
   receivedAt: z.number().optional(),
   /** the turn's profile update, written once the turn is over */

@@ -8,6 +8,8 @@ export const QUEUE = {
   agentEvents: 'agent-events',
   /** periodic housekeeping: idle handoffs given back to the bot */
   maintenance: 'maintenance',
+  /** Chatwoot's webhooks (agent replies, "resolved"), stored as they arrive, acted on by the worker */
+  chatwootInbound: 'chatwoot-inbound',
 } as const;
 
 export const JOB = {
@@ -18,7 +20,8 @@ export const JOB = {
   deliverEvent: 'deliver-event',
   releaseIdle: 'release-idle-handoffs',
   expireJobs: 'expire-finished-jobs',
+  chatwootEvent: 'chatwoot-event',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
-export const ALL_QUEUES: QueueName[] = [QUEUE.generate, QUEUE.send, QUEUE.profile, QUEUE.agentEvents, QUEUE.maintenance];
+export const ALL_QUEUES: QueueName[] = [QUEUE.generate, QUEUE.send, QUEUE.profile, QUEUE.agentEvents, QUEUE.maintenance, QUEUE.chatwootInbound];

@@ -31,6 +31,12 @@ export function createIngestMetrics(registry: Registry) {
       labelNames: ['field'] as const,
       registers: [registry],
     }),
+    chatwootWebhooks: new Counter({
+      name: 'bridge_chatwoot_webhooks_total',
+      help: 'Chatwoot webhooks received, by outcome (queued, duplicate, ignored, unauthorized, forbidden, invalid, too_large, unsupported, unavailable, error)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

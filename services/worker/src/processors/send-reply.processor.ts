@@ -134,6 +134,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
       if (kind === 'agent') {
         await deps.emit(data.conversation.id, 'message.sent', `ms-${job.id}-${i}`, {
           message: { text: part.text, ...(data.agentName ? { agent_name: data.agentName } : {}), at: iso(now) }, message_id: job.id, dispatch_id: result.dispatchId,
+          ...(data.source ? { source: data.source } : {}),
         });
       }
       if (i === total - 1) await enqueueProfile(data, job.id!, kind, now);
@@ -155,6 +156,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
     if (data.kind === 'agent') {
       await deps.emit(data.conversation.id, 'message.failed', `mf-${job.id}`, {
         message: { text: data.parts.map((p) => p.text).join('\n'), ...(data.agentName ? { agent_name: data.agentName } : {}) }, message_id: job.id, reason: err.code, detail: err.message,
+        ...(data.source ? { source: data.source } : {}),
       });
     }
   };
