@@ -1,4 +1,4 @@
-import { AgentDeskEnv, ConversationFileEnv, QueueEnv, cidrListEnv, conversationFileFrom, intEnv, conversationTtlSeconds, jobRetentionFrom, parseEnv, secretListEnv, trustProxyEnv, type Env } from '@bridge/shared';
+import { AgentDeskEnv, ChatwootUrlEnv, ConversationFileEnv, QueueEnv, cidrListEnv, conversationFileFrom, intEnv, conversationTtlSeconds, jobRetentionFrom, parseEnv, secretListEnv, trustProxyEnv, type Env } from '@bridge/shared';
 import { z } from 'zod';
 
 const IngestEnv = QueueEnv.extend({
@@ -24,8 +24,7 @@ const IngestEnv = QueueEnv.extend({
     .describe('For Chatwoot releases before 4.13, which do not sign: a random token (24+ characters) the inbox\'s webhook URL ends with, /webhooks/chatwoot/<token>. Comma-separated to rotate.'),
   CHATWOOT_ALLOWED_CIDRS: cidrListEnv().optional()
     .describe('Comma-separated addresses and CIDR ranges allowed to post to /webhooks/chatwoot (your Chatwoot\'s); others get 403. Unset: any address.'),
-  CHATWOOT_URL: z.string().optional()
-    .describe('The worker\'s Chatwoot URL; set here too (one .env), it makes CHATWOOT_WEBHOOK_SECRET or CHATWOOT_WEBHOOK_TOKEN required, so a bridge that writes to Chatwoot also takes its replies.'),
+  CHATWOOT_URL: ChatwootUrlEnv,
   TRUST_PROXY: trustProxyEnv().describe('Express trust proxy: false (the socket address is the client), a hop count, or the proxies\' addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.'),
 }).superRefine((env, ctx) => {
   if (env.TRUST_PROXY === true && env.WEBHOOK_ALLOWED_CIDRS) {

@@ -1,4 +1,4 @@
-import { AgentDeskEnv, ConfigError, ConversationFileEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, conversationFileFrom, conversationTtlSeconds, httpsUnlessAllowed, intEnv, jobRetentionFrom, outboundUrlEnv, parseEnv, type ConversationFile, type Env } from '@bridge/shared';
+import { AgentDeskEnv, ChatwootUrlEnv, ConfigError, ConversationFileEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, conversationFileFrom, conversationTtlSeconds, httpsUnlessAllowed, intEnv, jobRetentionFrom, outboundUrlEnv, parseEnv, type ConversationFile, type Env } from '@bridge/shared';
 import { z } from 'zod';
 import { DEFAULT_SILENT_KEYWORDS } from './conversation/match';
 
@@ -118,8 +118,7 @@ const WorkerEnv = QueueEnv.extend({
     .describe('Messages from one user that arrive within this many ms of each other are answered in one AI turn (one reply); 0 = off. Each message waits this long before it is answered.'),
   COALESCE_MAX_MS: intEnv(10_000, 0)
     .describe('Longest a burst may last, from its first message: a reply never waits longer than this plus COALESCE_WINDOW_MS.'),
-  CHATWOOT_URL: outboundUrlEnv().optional()
-    .describe('Your Chatwoot (e.g. https://chatwoot.example.com, or https://app.chatwoot.com): handed-off conversations then open in its API inbox CHATWOOT_INBOX_ID, and agents answer there.'),
+  CHATWOOT_URL: ChatwootUrlEnv,
   CHATWOOT_API_TOKEN: z.string().min(1).optional()
     .describe('A Chatwoot user\'s access token (Profile settings → Access Token), sent as api_access_token; an agent-bot token cannot create or find contacts. Required with CHATWOOT_URL.'),
   CHATWOOT_ACCOUNT_ID: chatwootId().optional()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundUrlEnv } from '../config/parse-env';
 import type { ErasureHook } from '../privacy/erase-person';
 import type { RedisClient } from '../redis/create-redis';
 
@@ -60,3 +61,7 @@ export function chatwootErasureHook(redis: RedisClient, prefix: string): Erasure
     },
   };
 }
+
+/** Read by the worker (the connector) and the ingest (which then requires the webhook's secret or token). */
+export const ChatwootUrlEnv = outboundUrlEnv().optional()
+  .describe('Your Chatwoot (e.g. https://chatwoot.example.com, or https://app.chatwoot.com): handed-off conversations then open in its API inbox CHATWOOT_INBOX_ID, and agents answer there. The ingest then requires CHATWOOT_WEBHOOK_SECRET or CHATWOOT_WEBHOOK_TOKEN, so a bridge that writes to Chatwoot also takes its replies.');
