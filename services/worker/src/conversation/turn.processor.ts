@@ -52,7 +52,7 @@ export function createTurnProcessor(deps: TurnDeps) {
 
   const identity = (data: Data) => identityOf({ recipient: data.recipient, brazeId: data.brazeId });
 
-  function customerEntry(data: Data, suggested?: string): TranscriptEntry & { suggested?: string } {
+  function customerEntry(data: Data, suggested?: string): TranscriptEntry {
     return { at: data.receivedAt, who: 'customer', text: data.text, ...(data.mediaCount ? { media: data.mediaCount } : {}), ...(suggested ? { suggested } : {}) };
   }
 

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import {
-  AppError, JOB, SendReplyJob, TRANSCRIPT_MAX_ENTRIES, conversationKeys, isBotKind, laneOf, luaScript, profileJobIdFor,
+  AppError, JOB, SendReplyJob, TRANSCRIPT_MAX_ENTRIES, bridgeKeys, conversationKeys, isBotKind, laneOf, luaScript, profileJobIdFor,
   type EmitAgentEvent, type Logger, type ProfileSyncJob, type ProfileUpdate, type RedisClient, type ReplyKind, type TranscriptEntry,
 } from '@bridge/shared';
 import type { BrazeClient, ReplyItem } from '../clients/braze.client';
@@ -62,6 +62,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export function createSendReplyProcessor(deps: SendDeps) {
   const { log, metrics } = deps;
+  /**
+   * The agent console shows a handed-off conversation live. Agent replies tell it through their
+   * events; the other entries written here (the handoff text, drafts, failures) tell it this way.
+   */
+  const tellConsole = (conversationId: string) => deps.redis.publish(bridgeKeys(deps.prefix).agentsFeed, conversationId).catch(() => undefined);
 
   function campaignFor(kind: ReplyKind, campaignId: string | undefined) {
     return campaignId ?? ((kind === 'agent' || kind === 'handoff') && deps.campaigns.agent ? deps.campaigns.agent : deps.campaigns.default);
@@ -102,6 +107,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
         log.info('bot reply not sent: a person took the conversation over since it was decided', { conversationId: data.conversation.id, jobId: job.id, parts: total - i });
         metrics.botRepliesDropped.inc();
         await deps.order.advance(data.conversation, { key: sentKey, value: `${total}|dropped`, ttlSeconds: SENT_RECORD_TTL_SECONDS, entries: drafts });
+        await tellConsole(data.conversation.id);
         return { sent: i > done, droppedForAgent: total - i };
       }
       const lastInbound = Math.max(Number(lastInRaw ?? 0), data.receivedAt ?? 0);
@@ -133,7 +139,10 @@ export function createSendReplyProcessor(deps: SendDeps) {
           message: { text: part.text, ...(data.agentName ? { agent_name: data.agentName } : {}), at: iso(now) }, message_id: job.id, dispatch_id: result.dispatchId,
         });
       }
-      if (i === total - 1) await enqueueProfile(data, job.id!, kind, now);
+      if (i === total - 1) {
+        if (data.kind !== 'agent' && sinceRaw !== null) await tellConsole(data.conversation.id);
+        await enqueueProfile(data, job.id!, kind, now);
+      }
     }
     return { sent: true, kind: data.kind, parts: total, dispatchId };
   };
@@ -153,6 +162,8 @@ export function createSendReplyProcessor(deps: SendDeps) {
       await deps.emit(data.conversation.id, 'message.failed', `mf-${job.id}`, {
         message: { text: data.parts.map((p) => p.text).join('\n'), ...(data.agentName ? { agent_name: data.agentName } : {}) }, message_id: job.id, reason: err.code, detail: err.message,
       });
+    } else {
+      await tellConsole(data.conversation.id);
     }
   };
 
