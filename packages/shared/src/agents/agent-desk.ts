@@ -108,7 +108,8 @@ export interface WaitingConversation {
   waiting_seconds: number;
   unanswered: number;
   agent_name?: string;
-  last_message?: { at: string; who: TranscriptEntry['who']; text?: string };
+  /** a note says which (handoff_started...); a bot reply that was never sent says draft */
+  last_message?: { at: string; who: TranscriptEntry['who']; text?: string; kind?: string; draft?: true };
 }
 
 export interface DeskDeps {
@@ -250,7 +251,10 @@ export function createAgentDesk({ redis, prefix, ttlSeconds, sendQueue, emit, cl
         conversation_id: id, ...identityOf(state), profile_name: state.contact?.name, reason: state.reason,
         since: new Date(since).toISOString(), waiting_seconds: Math.max(0, Math.round((now - since) / 1000)),
         unanswered: state.unanswered, agent_name: state.agentName,
-        last_message: entry ? { at: new Date(entry.at).toISOString(), who: entry.who, text: entry.text } : undefined,
+        last_message: entry ? {
+          at: new Date(entry.at).toISOString(), who: entry.who, text: entry.text,
+          ...(entry.who === 'note' && entry.kind ? { kind: entry.kind } : {}), ...(entry.draft ? { draft: true as const } : {}),
+        } : undefined,
       };
       return row;
     }));

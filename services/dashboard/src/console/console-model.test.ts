@@ -78,7 +78,10 @@ describe('list rows', () => {
     [{ who: 'customer', text: '  where\nis it? ' }, 'where is it?'],
     [{ who: 'bot', text: 'On its way' }, 'Bot: On its way'],
     [{ who: 'agent', text: 'Checking' }, 'Agent: Checking'],
+    [{ who: 'bot', text: 'On its way', draft: true }, 'Bot draft, not sent: On its way'],
     [{ who: 'customer' }, '(attachment)'],
+    [{ who: 'note', kind: 'handoff_started' }, 'Handed to a person'],
+    [{ who: 'note', kind: 'delivery_failed' }, 'A reply was not delivered'],
     [{ who: 'note' }, 'Update in the conversation'],
   ])('when the last message is %j, then the preview is "%s"', (message, text) => {
     expect(preview(message)).toBe(text);

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type express from 'express';
-import { ALL_QUEUES, DEFAULT_HANDOFF_TEXT, QUEUE, conversationIdFor, createHttpServer, listen, type SendReplyJob } from '@bridge/shared';
+import { ALL_QUEUES, DEFAULT_HANDOFF_TEXT, QUEUE, bridgeKeys, conversationIdFor, conversationKeys, createHttpServer, listen, type SendReplyJob } from '@bridge/shared';
 import { ADMIN, AGENT, basic, makeConsoleDashboard } from '../helpers/dashboard-app';
 import { testRedisUrl, uniquePrefix } from '../../../../test/helpers/test-env';
 
@@ -172,6 +172,27 @@ describe('the agent console\'s API on a real Redis', () => {
       expect([first.status, second.status]).toEqual([202, 200]);
       expect(second.body).toMatchObject({ status: 'duplicate', id: first.body.id });
       expect(await sendJobs()).toHaveLength(1);
+    });
+  });
+
+  describe('the list', () => {
+    test.each([
+      ['a bot reply that was never sent', { at: 2, who: 'bot', text: 'echo: hi', kind: 'ai', draft: true }, { who: 'bot', text: 'echo: hi', draft: true }],
+      ['a note', { at: 2, who: 'note', kind: 'delivery_failed', reason: 'OUTSIDE_WHATSAPP_WINDOW: late' }, { who: 'note', kind: 'delivery_failed' }],
+      ['a customer message', { at: 2, who: 'customer', text: 'hello?' }, { who: 'customer', text: 'hello?' }],
+    ])('when the last entry of a handed-off conversation is %s, then its row says so', async (_case, last, shown) => {
+      // Arrange: a conversation as the worker leaves it
+      const id = conversationIdFor({ external_user_id: 'u-list' });
+      const k = conversationKeys(prefix, id);
+      await redis.hset(k.state, { owner: 'agent', epoch: '1', since: '1', reason: 'human', recipient: JSON.stringify({ external_user_id: 'u-list' }) });
+      await redis.rpush(k.history, JSON.stringify({ at: 1, who: 'customer', text: 'AGENT' }), JSON.stringify(last));
+      await redis.zadd(bridgeKeys(prefix).agentsWaiting, 1, id);
+
+      // Act
+      const res = await request(app).get('/agent/api/conversations').set('Authorization', basic(AGENT));
+
+      // Assert
+      expect(res.body.conversations).toEqual([expect.objectContaining({ conversation_id: id, last_message: { at: new Date(2).toISOString(), ...shown } })]);
     });
   });
 

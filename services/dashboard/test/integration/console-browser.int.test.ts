@@ -179,8 +179,8 @@ describe('the agent console in a real browser (Chromium) on the whole pipeline',
   });
 
   test('when a person takes over while the AI is answering, then its reply is a marked draft, and the suggested reply goes out only when the agent sends it', async () => {
-    // Arrange: agent assist on; the AI's answer is held until the takeover
-    await start({ AGENT_ASSIST: 'true' });
+    // Arrange: agent assist on; the AI's answer is held until the takeover (well within the AI timeout)
+    await start({ AGENT_ASSIST: 'true', AI_TIMEOUT_MS: '20000' });
     await p.replied({ ...MARIA, message: 'hi' });
     await openConsole();
     let answer!: () => void;

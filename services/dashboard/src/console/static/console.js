@@ -140,9 +140,9 @@ const refreshList = coalesce(async () => {
 function applyList(rows) {
   const now = Date.now();
   if (rows.length) state.offsetMs = clockOffsetMs(rows[0], now);
-  if (state.listLoaded) {
-    for (const row of rows) if (!state.known.has(row.conversation_id)) announce(`New conversation waiting: ${displayName(row)}`);
-  }
+  const arrived = state.listLoaded ? rows.filter((row) => !state.known.has(row.conversation_id)) : [];
+  if (arrived.length === 1) announce(`New conversation waiting: ${displayName(arrived[0])}`);
+  else if (arrived.length > 1) announce(`${arrived.length} new conversations waiting`);
   state.known = new Set(rows.map((r) => r.conversation_id));
   state.listLoaded = true;
   state.rows = rows.map((row) => ({ ...row, fetchedAt: now }));

@@ -96,11 +96,13 @@ export function noteText(entry) {
   }
 }
 
+const NOTE_PREVIEWS = { handoff_started: 'Handed to a person', handoff_ended: 'Returned to the bot', delivery_failed: 'A reply was not delivered' };
+
 /** A short line for the list: who wrote last, and what. */
 export function preview(message) {
   if (!message) return '';
-  const who = { bot: 'Bot: ', agent: 'Agent: ' }[message.who] ?? '';
-  if (message.who === 'note') return 'Update in the conversation';
+  if (message.who === 'note') return NOTE_PREVIEWS[message.kind] ?? 'Update in the conversation';
+  const who = message.draft ? 'Bot draft, not sent: ' : { bot: 'Bot: ', agent: 'Agent: ' }[message.who] ?? '';
   const text = (message.text ?? '').replace(/\s+/g, ' ').trim();
   return `${who}${text || '(attachment)'}`;
 }
