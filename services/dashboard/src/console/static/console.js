@@ -512,6 +512,17 @@ function refreshAll() {
   void refreshConversation();
 }
 
+// a burst of changes (a busy hour, many agents) costs one list request per LIST_BATCH_MS, not one each
+const LIST_BATCH_MS = 250;
+let listTimer = null;
+function refreshListSoon() {
+  if (listTimer) return;
+  listTimer = setTimeout(() => {
+    listTimer = null;
+    void refreshList();
+  }, LIST_BATCH_MS);
+}
+
 let retryMs = 2_000;
 function connect() {
   const events = new EventSource('/agent/api/events');
@@ -523,7 +534,7 @@ function connect() {
   });
   events.addEventListener('conversation', (event) => {
     const { conversation_id: id } = JSON.parse(event.data);
-    void refreshList();
+    refreshListSoon();
     if (id === state.selected) void refreshConversation();
   });
   events.addEventListener('resync', refreshAll);
