@@ -2,16 +2,26 @@
 // Redis commands per message that the services send (MONITOR, not counting commands run inside
 // Lua scripts), ingest and worker apart. One ingest and one worker process, the bench's stand-in
 // upstreams, a redis-server of its own.
-//   node bench/redis-commands.mjs [messages=200] [users=messages]   (after pnpm build)
+//   node bench/redis-commands.mjs [messages=200] [users=messages] [--profile] [--tools]   (after pnpm build)
+//   --profile  with BRAZE_SYNC_PROFILE=true
+//   --tools    with AI_TOOLS=true as well: the AI stand-in makes one tool round per message
+import fs from 'node:fs';
 import http from 'node:http';
 import { poll, sleep } from './lib/env.mjs';
 import { postWebhook, webhookBody } from './lib/load.mjs';
 import { keepLogDir } from './lib/procs.mjs';
 import { withStack } from './lib/stack.mjs';
 
-const N = Number(process.argv[2] ?? 200);
-const USERS = Number(process.argv[3] ?? N);
-const ENV = { METRICS_QUEUE_DEPTH: 'false' };
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const [messages, users] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const N = Number(messages ?? 200);
+const USERS = Number(users ?? N);
+const PROFILE = { BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan' };
+const ENV = {
+  METRICS_QUEUE_DEPTH: 'false',
+  ...(flags.includes('--profile') || flags.includes('--tools') ? PROFILE : {}),
+  ...(flags.includes('--tools') ? { AI_TOOLS: 'true' } : {}),
+};
 const TIMEOUT_MS = 60_000 + N * 20;
 
 /** Commands per message, and the eight most sent with theirs. */
@@ -44,7 +54,8 @@ await withStack({}, async ({ redis, up, spawnIngest, spawnWorker }) => {
     }
     await sleep(300);
     const workerCount = perMessage(seen.slice(workerFrom));
-    console.log(`${N} messages from ${USERS} users; Redis commands per message (MONITOR, script internals not counted):`);
+    const mode = ENV.AI_TOOLS ? 'AI_TOOLS=true (one tool round per message), BRAZE_SYNC_PROFILE=true' : ENV.BRAZE_SYNC_PROFILE ? 'BRAZE_SYNC_PROFILE=true' : 'defaults';
+    console.log(`${N} messages from ${USERS} users, ${mode}; ${up.ai.times.length} AI calls; Redis commands per message (MONITOR, script internals not counted):`);
     console.log(`  ingest ${ingestCount.perMessage}  (${ingestCount.top})`);
     console.log(`  worker ${workerCount.perMessage}  (${workerCount.top})`);
   } finally {

@@ -4,8 +4,8 @@
 //   node bench/run.mjs            full run (about 5-10 minutes on 2 cores); rewrites the results
 //                                 block of BENCHMARKS.md
 //   node bench/run.mjs --quick    short smoke version (< 60 s) for CI; writes nothing unless --write
-//   --only ingest,pipeline,...    run some scenarios (ingest, pipeline, scaleOut, rateLimit,
-//                                 brazeLatency, footprint, retention)
+//   --only ingest,pipeline,...    run some scenarios (ingest, pipeline, conversation, toolRound, scaleOut,
+//                                 rateLimit, brazeLatency, footprint, retention)
 //   --no-write                    never touch BENCHMARKS.md
 //
 // Benchmarks, not tests: goals are printed, never asserted. The exit code is 0 unless a scenario
@@ -27,6 +27,8 @@ const write = !args.includes('--no-write') && (!quick || args.includes('--write'
 const FULL = {
   ingest: { rounds: 3, warmupSeconds: 3, seconds: 10, connections: 32 },
   pipeline: { rounds: 2, n: 5_000, concurrency: 20 },
+  conversation: { rounds: 3, n: 3_000, concurrency: 20 },
+  toolRound: { rounds: 2, n: 2_000, concurrency: 20, latencies: [0, 50] },
   scaleOut: { n: 400, concurrency: 5, aiLatencyMs: 250 },
   rateLimit: { n: 200, max: 20, durationMs: 1_000, workers: 2, aiLatencyMs: 0 },
   lowLoad: { messages: 20, spacingMs: 200, warmup: 3 },
@@ -37,6 +39,8 @@ const FULL = {
 const QUICK = {
   ingest: { rounds: 1, warmupSeconds: 1, seconds: 3 },
   pipeline: { rounds: 1, n: 300 },
+  conversation: { rounds: 1, n: 300 },
+  toolRound: { rounds: 1, n: 200, latencies: [0] },
   scaleOut: { n: 60 },
   rateLimit: { n: 50 },
   lowLoad: { messages: 5, warmup: 1 },
@@ -63,6 +67,8 @@ process.stdout.write(`Child process logs: ${LOG_DIR} (removed at the end unless 
 const PLAN = [
   ['ingest', 'Ingest throughput and latency'],
   ['pipeline', 'Pipeline throughput'],
+  ['conversation', 'Pipeline throughput with a conversation file'],
+  ['toolRound', 'Pipeline throughput with an AI tool round'],
   ['scaleOut', 'Scale-out'],
   ['rateLimit', 'Rate limit'],
   ['brazeLatency', 'Braze efficiency at low load'],

@@ -1,8 +1,9 @@
+import path from 'node:path';
 // The benchmark scenarios. Each returns { rows, details }: rows for the results table, details
 // (one line each) for what stands behind them. Nothing here asserts: goals are only reported.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { PREFIX, median, percentile, poll, sleep } from './lib/env.mjs';
+import { PREFIX, ROOT, median, percentile, poll, sleep } from './lib/env.mjs';
 import { QUEUES, backlogRun, completedCounts } from './lib/backlog.mjs';
 import * as f from './lib/format.mjs';
 import { hammer, postWebhook, preload, userIdOf, webhookBody } from './lib/load.mjs';
@@ -94,6 +95,71 @@ export async function pipeline(cfg, log) {
       `pipeline correctness: ours ${ours.delivered}/${n} users answered, ${ours.duplicates} duplicate replies, ${ours.aiCalls} AI calls; ${ours.brazeRequests} Braze requests for ${ours.brazeRecipients} replies`,
     ],
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+/**
+ * Conversations: the pipeline with the sample conversation file loaded (its routes are matched before
+ * the AI: these messages mention an order, so they take the `orders` route to the AI) and profile sync
+ * on, against the same run's plain pipeline (no file, no profile sync). One AI call per message in both.
+ */
+export async function conversation(cfg, log) {
+  const { rounds, n, concurrency } = cfg.conversation;
+  const file = path.join(ROOT, 'examples', 'conversation.yaml');
+  const envs = {
+    plain: { WORKER_CONCURRENCY: String(concurrency) },
+    file: { WORKER_CONCURRENCY: String(concurrency), CONVERSATION_FILE: file, BRAZE_SYNC_PROFILE: 'true' },
+  };
+  const runs = { plain: [], file: [] };
+  for (let i = 0; i < rounds; i += 1) {
+    for (const kind of ['plain', 'file']) {
+      const r = await backlogRun({ system: 'ours', n, tag: `c${i}`, workerEnv: envs[kind] });
+      runs[kind].push(r);
+      log(`conversation ${kind.padEnd(5)} ${f.rate(r.rate).padStart(7)}  ${r.delivered}/${n} delivered  ${r.aiCalls} AI calls  duplicates ${r.duplicates}  /users/track requests ${r.brazeTracks}  CPU/msg: worker ${f.num((r.cpu.workers * 1000) / n, 3)} ms, redis ${f.num((r.cpu.redis * 1000) / n, 3)} ms${oddAnswers(r)}`);
+    }
+  }
+  const ratios = runs.file.map((r, i) => r.rate / runs.plain[i].rate);
+  const x = median(ratios);
+  const correct = runs.file.every((r) => r.done && r.duplicates === 0 && r.aiCalls === n && r.brazeTracks > 0);
+  return {
+    rows: [{ figure: 'Pipeline msgs/s with a conversation file and profile sync', ours: f.rate(median(runs.file.map((r) => r.rate))), baseline: `${f.rate(median(runs.plain.map((r) => r.rate)))} plain`, ratio: f.ratio(x, 3), goal: '≥ 0.8×', met: f.met(correct && x >= 0.8) }],
+    details: [
+      `conversation: ${f.int(n)} webhooks of distinct users (backlog, one worker, WORKER_CONCURRENCY=${concurrency}); "file" loads examples/conversation.yaml (routes and a flow; these messages take the orders route to the AI) with BRAZE_SYNC_PROFILE=true, "plain" has neither; rounds ${runs.file.map((r, i) => `${f.int(r.rate)}/${f.int(runs.plain[i].rate)}`).join(', ')} msgs/s (file/plain), ratios ${ratios.map((r) => f.num(r, 2)).join(', ')}; /users/track requests ${runs.file.map((r) => r.brazeTracks).join(', ')}`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+/**
+ * AI tools: the pipeline with one tool round per message (the AI calls set_user_attributes, reads
+ * the result, answers: two AI calls) against the same run's plain pipeline (one AI call), with the
+ * AI stand-in's latency the same in both. Profile sync is on in both, so only AI_TOOLS differs.
+ */
+export async function toolRound(cfg, log) {
+  const { rounds, n, concurrency, latencies } = cfg.toolRound;
+  const common = { WORKER_CONCURRENCY: String(concurrency), BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan' };
+  const rows = [];
+  const details = [];
+  for (const aiLatencyMs of latencies) {
+    const runs = { plain: [], tools: [] };
+    for (let i = 0; i < rounds; i += 1) {
+      for (const kind of ['plain', 'tools']) {
+        const r = await backlogRun({ system: 'ours', n, aiLatencyMs, tag: `t${aiLatencyMs}-${i}`, workerEnv: kind === 'tools' ? { ...common, AI_TOOLS: 'true' } : common });
+        runs[kind].push(r);
+        log(`tool round, AI ${aiLatencyMs} ms, ${kind.padEnd(5)} ${f.rate(r.rate).padStart(7)}  ${r.delivered}/${n} delivered  ${r.aiCalls} AI calls (${r.toolRounds} tool rounds)  duplicates ${r.duplicates}  /users/track requests ${r.brazeTracks}  CPU/msg: worker ${f.num((r.cpu.workers * 1000) / n, 3)} ms, redis ${f.num((r.cpu.redis * 1000) / n, 3)} ms${oddAnswers(r)}`);
+      }
+    }
+    const ratios = runs.tools.map((r, i) => r.rate / runs.plain[i].rate);
+    const x = median(ratios);
+    const [tools, plain] = [median(runs.tools.map((r) => r.rate)), median(runs.plain.map((r) => r.rate))];
+    const correct = runs.tools.every((r) => r.done && r.duplicates === 0 && r.toolRounds === n && r.aiCalls === 2 * n);
+    rows.push({ figure: `Pipeline msgs/s with one tool round per message (AI ${aiLatencyMs} ms)`, ours: f.rate(tools), baseline: `${f.rate(plain)} plain`, ratio: f.ratio(x, 3), goal: '—', met: f.met(correct) });
+    details.push(
+      `tool round, AI stand-in ${aiLatencyMs} ms in both: ${f.int(n)} webhooks of distinct users (backlog, one worker, WORKER_CONCURRENCY=${concurrency}, BRAZE_SYNC_PROFILE=true in both); with AI_TOOLS=true each message takes two AI calls (tool call, then the answer) and one Redis write of the tool round; rounds ${runs.tools.map((r, i) => `${f.int(r.rate)}/${f.int(runs.plain[i].rate)}`).join(', ')} msgs/s (tools/plain), ratios ${ratios.map((r) => f.num(r, 2)).join(', ')}; the "met" column says every message was answered once after exactly one tool round`,
+      `tool round CPU per message, AI ${aiLatencyMs} ms (round 1): tools worker ${f.num((runs.tools[0].cpu.workers * 1000) / n, 3)} ms + redis ${f.num((runs.tools[0].cpu.redis * 1000) / n, 3)} ms; plain worker ${f.num((runs.plain[0].cpu.workers * 1000) / n, 3)} ms + redis ${f.num((runs.plain[0].cpu.redis * 1000) / n, 3)} ms`,
+    );
+  }
+  return { rows, details };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ import { parse } from 'yaml';
 
 const file = process.argv[2] ?? 'docker-compose.yml';
 const compose = parse(readFileSync(file, 'utf8'), { merge: true });
+// Caddy's official image owns its data volume as root: it may run as root, with everything else dropped
+const ROOT_WITHOUT_CAPABILITIES = new Set(['caddy']);
 const problems = [];
 for (const [name, service] of Object.entries(compose.services ?? {})) {
   const fail = (message) => problems.push(`${file} service ${name}: ${message}`);
   const user = String(service.user ?? '');
-  if (!user || /^(root|0)(:|$)/.test(user)) fail('user must name a non-root user');
+  if (!user || (/^(root|0)(:|$)/.test(user) && !ROOT_WITHOUT_CAPABILITIES.has(name))) fail('user must name a non-root user');
   if (service.read_only !== true) fail('read_only must be true');
   if (!(service.cap_drop ?? []).includes('ALL')) fail('cap_drop must include ALL');
   if (service.cap_add?.length) fail(`cap_add gives back capabilities (${service.cap_add.join(', ')})`);

@@ -62,6 +62,8 @@ export async function backlogRun({
       brazeRecipients: up.braze.recipients,
       duplicates: up.braze.duplicates,
       aiCalls: up.ai.times.length,
+      toolRounds: up.ai.toolRounds,
+      brazeTracks: up.braze.tracks,
       aiTimes: up.ai.times.map((t) => t - t0),
       bytesPerMessage: (memAfter - memBefore) / n,
       cpu,

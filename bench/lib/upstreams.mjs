@@ -1,5 +1,6 @@
 // Stand-in AI and Braze for the benchmarks (fake services): a fixed AI latency, and a record of
-// when each AI request and each Braze recipient arrived. Plain node:http, keep-alive.
+// when each AI request and each Braze recipient arrived. Plain node:http, keep-alive. Offered tools,
+// the AI makes one tool round per message (set_user_attributes), then answers.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -34,8 +35,8 @@ const recipientId = (r) => r?.external_user_id ?? r?.braze_id;
  * AI request), braze.requests, and braze.arrivals (recipient id -> first arrival time).
  */
 export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
-  const ai = { times: [] };
-  const braze = { requests: 0, recipients: 0, duplicates: 0, arrivals: new Map(), waiters: [] };
+  const ai = { times: [], toolRounds: 0 };
+  const braze = { requests: 0, recipients: 0, duplicates: 0, tracks: 0, arrivals: new Map(), waiters: [] };
 
   const aiServer = createServer(async (req, res) => {
     ai.times.push(performance.now());
@@ -46,12 +47,17 @@ export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
       return sendJson(res, 400, { error: { message: 'bad JSON' } });
     }
     const user = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const toolRound = Array.isArray(body.tools) && body.tools.length && body.tool_choice !== 'none' && body.messages?.at(-1)?.role !== 'tool';
+    if (toolRound) ai.toolRounds += 1;
+    const message = toolRound
+      ? { role: 'assistant', content: null, tool_calls: [{ id: `call_${randomUUID()}`, type: 'function', function: { name: 'set_user_attributes', arguments: '{"attributes":{"plan":"gold"}}' } }] }
+      : { role: 'assistant', content: `Thanks for your message, we are looking into it. (${String(user).slice(0, 40)})` };
     const answer = {
       id: `chatcmpl-bench-${randomUUID()}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: body.model ?? 'bench',
-      choices: [{ index: 0, message: { role: 'assistant', content: `Thanks for your message, we are looking into it. (${String(user).slice(0, 40)})` }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message, finish_reason: toolRound ? 'tool_calls' : 'stop' }],
       usage: { prompt_tokens: 60, completion_tokens: 20, total_tokens: 80 },
     };
     if (aiLatencyMs > 0) setTimeout(() => sendJson(res, 200, answer), aiLatencyMs);
@@ -64,6 +70,10 @@ export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
       body = JSON.parse(await readBody(req));
     } catch {
       return sendJson(res, 400, { message: 'bad JSON' });
+    }
+    if (req.url === '/users/track') {
+      braze.tracks += 1;
+      return sendJson(res, 201, { message: 'success' });
     }
     const now = performance.now();
     braze.requests += 1;
@@ -94,8 +104,8 @@ export async function startUpstreams({ aiLatencyMs = 0 } = {}) {
       });
     },
     reset() {
-      ai.times = [];
-      Object.assign(braze, { requests: 0, recipients: 0, duplicates: 0, arrivals: new Map() });
+      Object.assign(ai, { times: [], toolRounds: 0 });
+      Object.assign(braze, { requests: 0, recipients: 0, duplicates: 0, tracks: 0, arrivals: new Map() });
     },
     close: () => Promise.all([close(aiServer), close(brazeServer)]),
   };

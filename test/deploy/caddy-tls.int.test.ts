@@ -58,7 +58,7 @@ describe('deploy/caddy/Caddyfile with tls internal in front of the ingest', () =
   let rootCa: Buffer;
 
   beforeAll(async () => {
-    ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), uniquePrefix())), captureLogger().log);
+    ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), uniquePrefix(), { AGENT_API_TOKEN: 'caddy-test-agent-token-0123456789' })), captureLogger().log);
     await ingest.queue.waitUntilReady();
     server = await new Promise<Server>((resolve) => { const s = ingest.app.listen(0, '127.0.0.1', () => resolve(s)); });
     home = mkdtempSync(path.join(os.tmpdir(), 'bridge-caddy-'));
@@ -102,12 +102,19 @@ describe('deploy/caddy/Caddyfile with tls internal in front of the ingest', () =
   test.each([
     ['GET', '/metrics'],
     ['GET', '/readyz'],
-    ['GET', WEBHOOK_PATH],
+    ['GET', '/healthz'],
   ])('when %s %s is requested, then caddy answers a 404 JSON error without passing it on', async (method, route) => {
     const res = await httpsRequest(port, rootCa, { method, path: route });
 
     expect(res.status).toBe(404);
     expect(res.type).toBe('application/json');
-    expect(JSON.parse(res.body)).toEqual({ error: { code: 'NOT_FOUND', message: 'only POST /webhooks/braze/whatsapp is served here' } });
+    expect(JSON.parse(res.body)).toEqual({ error: { code: 'NOT_FOUND', message: 'only the webhook, agent and erasure routes are served here' } });
+  });
+
+  test('when the agent API is called through caddy, then the ingest answers it (here 401: no token)', async () => {
+    const res = await httpsRequest(port, rootCa, { method: 'GET', path: '/agent/conversations' });
+
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body).error.code).toBe('UNAUTHORIZED');
   });
 });

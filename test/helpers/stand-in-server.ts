@@ -15,7 +15,7 @@ export interface RecordedRequest {
 export type Reply =
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { hang: true }
-  | { raw: string; status?: number };
+  | { raw: string | Buffer; status?: number; headers?: Record<string, string> };
 
 type Script = (req: RecordedRequest, index: number) => Reply | Promise<Reply>;
 
@@ -43,7 +43,7 @@ export async function startStandIn(defaultReply: Script) {
       const reply = queued.shift() ?? (await script(recorded, index));
       if ('hang' in reply) return; // never answer: the client's timeout must fire
       if ('raw' in reply) {
-        res.writeHead(reply.status ?? 200, { 'Content-Type': 'application/json' });
+        res.writeHead(reply.status ?? 200, { 'Content-Type': 'application/json', ...reply.headers });
         return res.end(reply.raw);
       }
       res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers });

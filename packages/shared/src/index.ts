@@ -21,3 +21,4 @@ export * from './conversation/conversation-state';
 export * from './conversation/lanes';
 export * from './agents/agent-events';
 export * from './agents/agent-desk';
+export * from './conversation/conversation-file-docs';

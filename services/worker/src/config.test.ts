@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError } from '@bridge/shared';
 import { DEFAULT_SYSTEM_PROMPT, loadConfig } from './config';
 import { DEFAULT_SILENT_KEYWORDS } from './conversation/match';
@@ -168,5 +171,57 @@ describe('worker loadConfig', () => {
   test('when ALLOW_INSECURE_HTTP is true, then http:// to another host is accepted (stand-ins, an in-cluster AI)', () => {
     const config = loadConfig({ ...requiredEnv(), ALLOW_INSECURE_HTTP: 'true', AI_BASE_URL: 'http://host.containers.internal:4010/v1', BRAZE_REST_ENDPOINT: 'http://host.containers.internal:4011' });
     expect([config.ai.baseUrl, config.braze.endpoint]).toEqual(['http://host.containers.internal:4010/v1', 'http://host.containers.internal:4011']);
+  });
+});
+
+describe('worker loadConfig: AI features', () => {
+  const withFile = (content: unknown) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-config-')), 'conversation.json');
+    fs.writeFileSync(file, JSON.stringify(content));
+    return { CONVERSATION_FILE: file };
+  };
+  const toolsRoute = (tools: unknown) => withFile({ routes: [{ name: 'sales', match: { keywords: ['buy'] }, action: 'ai', tools }] });
+  const tools = { AI_TOOLS: 'true', LIVE_AGENTS: 'true', BRAZE_SYNC_PROFILE: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan', BRAZE_LOGGABLE_EVENTS: 'lead' };
+
+  test('when nothing is set, then the AI features are off and replies fit WhatsApp in up to 3 messages', () => {
+    const config = loadConfig(requiredEnv());
+    expect(config.ai.tools).toBeUndefined();
+    expect(config.ai.transcribe).toBeUndefined();
+    expect(config.ai.vision).toBe(false);
+    expect(config.coalesce).toBeUndefined();
+    expect(config.ai.reply).toEqual({ maxChars: 4096, maxParts: 3 });
+    expect(config.media).toEqual({ maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000, allowPrivate: false });
+  });
+
+  test('when AI_TRANSCRIBE is on without a base URL or key of its own, then the AI server and key are used with whisper-1', () => {
+    const config = loadConfig({ ...requiredEnv(), AI_TRANSCRIBE: 'true', AI_BASE_URL: 'http://127.0.0.1:11434/v1/' });
+    expect(config.ai.transcribe).toEqual({ model: 'whisper-1', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test-0123456789', timeoutMs: 30_000 });
+  });
+
+  it.each([
+    ['the AI may write attributes without profile sync', { AI_TOOLS: 'true', BRAZE_WRITABLE_ATTRIBUTES: 'plan' }, 'BRAZE_WRITABLE_ATTRIBUTES needs BRAZE_SYNC_PROFILE=true'],
+    ['the AI may log events without profile sync', { AI_TOOLS: 'true', BRAZE_LOGGABLE_EVENTS: 'lead' }, 'BRAZE_LOGGABLE_EVENTS needs BRAZE_SYNC_PROFILE=true'],
+    ['an attribute name is the bridge\'s own', { BRAZE_WRITABLE_ATTRIBUTES: 'plan,bridge_state' }, 'attribute names starting with bridge_ are the bridge\'s own'],
+    ['an attribute name has a space', { BRAZE_WRITABLE_ATTRIBUTES: 'favourite colour' }, 'attribute names may contain letters, digits and _ only'],
+    ['REPLY_MAX_CHARS is past WhatsApp\'s limit', { REPLY_MAX_CHARS: '5000' }, 'REPLY_MAX_CHARS must be at most 4096'],
+    ['the burst cap is shorter than the window', { COALESCE_WINDOW_MS: '3000', COALESCE_MAX_MS: '2000' }, 'COALESCE_MAX_MS must be at least COALESCE_WINDOW_MS'],
+    ['AI_TRANSCRIBE_BASE_URL is not a URL', { AI_TRANSCRIBE_BASE_URL: 'whisper.local' }, 'AI_TRANSCRIBE_BASE_URL must be a URL'],
+  ])('when %s, then start-up fails with one line naming it', (_case, extra, message) => {
+    expect(() => loadConfig({ ...requiredEnv(), ...extra })).toThrow(message);
+  });
+
+  it.each([
+    ['names a tool that does not exist', () => ({ ...tools, ...toolsRoute(['send_money']) }), 'route "sales" field tools.0 must be one of handoff_to_agent, set_user_attributes, log_event, start_flow'],
+    ['offers start_flow in a file without flows', () => ({ ...tools, ...toolsRoute(['start_flow']) }), 'route "sales" field tools offers start_flow, but this file has no flows to start'],
+    ['lists tools while AI_TOOLS is off', () => toolsRoute(['handoff_to_agent']), 'route "sales" field tools needs AI_TOOLS=true'],
+    ['offers set_user_attributes with no attribute listed', () => ({ ...tools, BRAZE_WRITABLE_ATTRIBUTES: '', ...toolsRoute(['set_user_attributes']) }), 'route "sales" field tools offers set_user_attributes, which needs BRAZE_WRITABLE_ATTRIBUTES'],
+    ['offers handoff_to_agent while nobody answers handoffs', () => ({ ...tools, LIVE_AGENTS: 'false', ...toolsRoute(['handoff_to_agent']) }), 'route "sales" field tools offers handoff_to_agent, which needs LIVE_AGENTS=true'],
+  ])('when an ai route %s, then start-up fails naming the route and the field', (_case, env, message) => {
+    expect(() => loadConfig({ ...requiredEnv(), ...env() })).toThrow(message);
+  });
+
+  test('when AI_TOOLS is on with the lists and profile sync, then the tools and the lists are configured', () => {
+    const config = loadConfig({ ...requiredEnv(), ...tools, BRAZE_WRITABLE_ATTRIBUTES: ' plan , city ,' });
+    expect(config.ai.tools).toEqual({ maxRounds: 3, handoff: true, writableAttributes: ['plan', 'city'], loggableEvents: ['lead'] });
   });
 });

@@ -1,4 +1,4 @@
-import { AgentDeskEnv, ConversationFileEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, conversationFileFrom, httpsUnlessAllowed, intEnv, jobRetentionFrom, outboundUrlEnv, parseEnv, type Env } from '@bridge/shared';
+import { AgentDeskEnv, ConfigError, ConversationFileEnv, QueueEnv, allowInsecureHttpEnv, boolEnv, conversationFileFrom, httpsUnlessAllowed, intEnv, jobRetentionFrom, outboundUrlEnv, parseEnv, type ConversationFile, type Env } from '@bridge/shared';
 import { z } from 'zod';
 import { DEFAULT_SILENT_KEYWORDS } from './conversation/match';
 
@@ -7,6 +7,15 @@ export const DEFAULT_SYSTEM_PROMPT =
 export const DEFAULT_FALLBACK_MESSAGE = 'Sorry, we cannot answer right now. Please try again in a little while.';
 export const DEFAULT_ASSIST_PROMPT =
   'You help a human support agent who answers a customer on WhatsApp. Write the reply the agent could send next: brief, friendly, in the customer\'s language. Write only the reply.';
+
+/** WhatsApp's limit for the text of one message. */
+export const WHATSAPP_TEXT_LIMIT = 4096;
+
+/** A comma-separated list of Braze custom attribute or event names the AI may use. */
+const BrazeNames = (what: string) => z.string().default('').transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(
+  z.string().regex(/^[A-Za-z0-9_]{1,100}$/, `${what} names may contain letters, digits and _ only (at most 100)`)
+    .refine((name) => !name.startsWith('bridge_'), `${what} names starting with bridge_ are the bridge's own`),
+));
 
 /** A Standard Webhooks secret: whsec_ and base64 (https://www.standardwebhooks.com/). */
 const WebhookSecrets = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(
@@ -71,10 +80,50 @@ const WorkerEnv = QueueEnv.extend({
     .describe('One delivery to AGENT_WEBHOOK_URL.'),
   AGENT_EVENT_ATTEMPTS: intEnv(20)
     .describe('Delivery attempts per agent event, with exponential backoff capped at 5 minutes (20 is about an hour): a receiver may be down that long without losing events.'),
+  AI_TOOLS: boolEnv(false)
+    .describe('Let the AI call tools: handoff_to_agent (with LIVE_AGENTS=true), set_user_attributes, log_event, start_flow; an `ai` route\'s `tools` picks which. The AI server must support OpenAI tool calling (vLLM: --enable-auto-tool-choice).'),
+  AI_MAX_TOOL_ROUNDS: intEnv(3).pipe(z.number().max(10, 'must be at most 10'))
+    .describe('Tool-calling answers per AI turn; after that the AI is asked for text with tool_choice "none".'),
+  BRAZE_WRITABLE_ATTRIBUTES: BrazeNames('attribute')
+    .describe('Comma-separated custom attributes the AI may write with set_user_attributes (strings up to 255 characters, numbers, booleans). Needs BRAZE_SYNC_PROFILE=true. Empty: the tool is not offered.'),
+  BRAZE_LOGGABLE_EVENTS: BrazeNames('event')
+    .describe('Comma-separated custom events the AI may log with log_event. Needs BRAZE_SYNC_PROFILE=true. Empty: the tool is not offered.'),
+  REPLY_MAX_CHARS: intEnv(WHATSAPP_TEXT_LIMIT, 100).pipe(z.number().max(WHATSAPP_TEXT_LIMIT, `must be at most ${WHATSAPP_TEXT_LIMIT} (WhatsApp's text limit)`))
+    .describe('Longest AI reply text in one WhatsApp message; longer answers are split at paragraphs or sentences.'),
+  REPLY_MAX_PARTS: intEnv(3).pipe(z.number().max(10, 'must be at most 10'))
+    .describe('Messages one AI answer may be split into; what does not fit is cut at a sentence, with an ellipsis.'),
+  AI_TRANSCRIBE: boolEnv(false)
+    .describe('Transcribe voice notes and other audio (POST /audio/transcriptions) and answer the transcript as the message text.'),
+  AI_TRANSCRIBE_MODEL: z.string().min(1).default('whisper-1')
+    .describe('Transcription model, e.g. whisper-1, gpt-4o-mini-transcribe, or the Whisper model a vLLM server serves.'),
+  AI_TRANSCRIBE_BASE_URL: outboundUrlEnv().optional()
+    .describe('OpenAI-compatible server for transcriptions; default AI_BASE_URL (set it when the chat server has no /audio/transcriptions, as Ollama).'),
+  AI_TRANSCRIBE_API_KEY: z.string().min(1).optional()
+    .describe('Bearer key for AI_TRANSCRIBE_BASE_URL; default AI_API_KEY.'),
+  AI_VISION: boolEnv(false)
+    .describe('Show the customer\'s images to the AI (downloaded, sent as image_url content parts); the model must accept images.'),
+  MEDIA_MAX_BYTES: intEnv(16 * 1024 * 1024, 1024)
+    .describe('Largest media file downloaded for transcription or vision; a larger one is described to the AI instead.'),
+  MEDIA_TIMEOUT_MS: intEnv(15_000)
+    .describe('One media download, from the connection to the last byte.'),
+  MEDIA_ALLOW_PRIVATE: boolEnv(false)
+    .describe('Allow media from http:// and from private, loopback and link-local addresses (for tests and local stand-ins only).'),
+  COALESCE_WINDOW_MS: intEnv(0, 0)
+    .describe('Messages from one user that arrive within this many ms of each other are answered in one AI turn (one reply); 0 = off. Each message waits this long before it is answered.'),
+  COALESCE_MAX_MS: intEnv(10_000, 0)
+    .describe('Longest a burst may last, from its first message: a reply never waits longer than this plus COALESCE_WINDOW_MS.'),
   ALLOW_INSECURE_HTTP: allowInsecureHttpEnv(),
 }).superRefine((env, ctx) => {
   httpsUnlessAllowed(['AI_BASE_URL', 'BRAZE_REST_ENDPOINT', 'AGENT_WEBHOOK_URL'])(env, ctx);
   if (env.AGENT_WEBHOOK_URL && !env.AGENT_WEBHOOK_SECRET) ctx.addIssue({ code: 'custom', path: ['AGENT_WEBHOOK_SECRET'], message: 'is required when AGENT_WEBHOOK_URL is set' });
+  for (const name of ['BRAZE_WRITABLE_ATTRIBUTES', 'BRAZE_LOGGABLE_EVENTS'] as const) {
+    if (env.AI_TOOLS && env[name].length && !env.BRAZE_SYNC_PROFILE) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'needs BRAZE_SYNC_PROFILE=true (the AI\'s writes go to Braze through the profile-sync queue)' });
+    }
+  }
+  if (env.COALESCE_WINDOW_MS > 0 && env.COALESCE_MAX_MS < env.COALESCE_WINDOW_MS) {
+    ctx.addIssue({ code: 'custom', path: ['COALESCE_MAX_MS'], message: 'must be at least COALESCE_WINDOW_MS' });
+  }
 });
 export { WorkerEnv };
 
@@ -89,8 +138,26 @@ export function evenRateLimit(max: number, durationMs: number) {
 
 const WHATSAPP_WINDOW_MS = 24 * 3_600_000;
 
+/** The tools an `ai` route offers must be switched on and configured: a start-up error names the route. */
+function checkRouteTools(file: ConversationFile, e: z.infer<typeof WorkerEnv>): void {
+  const needs: Record<string, string | undefined> = {
+    handoff_to_agent: e.LIVE_AGENTS ? undefined : 'LIVE_AGENTS=true (people who answer handed-off conversations)',
+    set_user_attributes: e.BRAZE_WRITABLE_ATTRIBUTES.length ? undefined : 'BRAZE_WRITABLE_ATTRIBUTES (the attributes the AI may write)',
+    log_event: e.BRAZE_LOGGABLE_EVENTS.length ? undefined : 'BRAZE_LOGGABLE_EVENTS (the events the AI may log)',
+  };
+  for (const route of file.routes) {
+    if (route.action !== 'ai' || !route.tools?.length) continue;
+    if (!e.AI_TOOLS) throw new ConfigError(`CONVERSATION_FILE: route "${route.name}" field tools needs AI_TOOLS=true`);
+    const missing = route.tools.find((t) => needs[t]);
+    if (missing) throw new ConfigError(`CONVERSATION_FILE: route "${route.name}" field tools offers ${missing}, which needs ${needs[missing]}`);
+  }
+}
+
 export function loadConfig(env: Env) {
   const e = parseEnv(WorkerEnv, env, { keepEmpty: ['FALLBACK_MESSAGE'] });
+  const conversationFile = conversationFileFrom(e);
+  checkRouteTools(conversationFile, e);
+  const aiBaseUrl = e.AI_BASE_URL.replace(/\/+$/, '');
   return {
     port: e.WORKER_PORT,
     redisUrl: e.REDIS_URL,
@@ -103,16 +170,24 @@ export function loadConfig(env: Env) {
     shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
     jobs: jobRetentionFrom(e),
     ttlSeconds: e.CONVERSATION_TTL_HOURS * 3600,
-    conversationFile: conversationFileFrom(e),
+    conversationFile,
     ai: {
-      baseUrl: e.AI_BASE_URL.replace(/\/+$/, ''),
+      baseUrl: aiBaseUrl,
       apiKey: e.AI_API_KEY,
       model: e.AI_MODEL,
       systemPrompt: e.AI_SYSTEM_PROMPT,
       timeoutMs: e.AI_TIMEOUT_MS,
       rateLimit: e.AI_RATE_LIMIT_MAX ? evenRateLimit(e.AI_RATE_LIMIT_MAX, e.AI_RATE_LIMIT_DURATION_MS) : undefined,
       tokenFloor: e.AI_RATE_LIMIT_TOKEN_FLOOR,
+      tools: e.AI_TOOLS ? { maxRounds: e.AI_MAX_TOOL_ROUNDS, handoff: e.LIVE_AGENTS, writableAttributes: e.BRAZE_WRITABLE_ATTRIBUTES, loggableEvents: e.BRAZE_LOGGABLE_EVENTS } : undefined,
+      reply: { maxChars: e.REPLY_MAX_CHARS, maxParts: e.REPLY_MAX_PARTS },
+      transcribe: e.AI_TRANSCRIBE
+        ? { model: e.AI_TRANSCRIBE_MODEL, baseUrl: (e.AI_TRANSCRIBE_BASE_URL ?? aiBaseUrl).replace(/\/+$/, ''), apiKey: e.AI_TRANSCRIBE_API_KEY ?? e.AI_API_KEY, timeoutMs: e.AI_TIMEOUT_MS }
+        : undefined,
+      vision: e.AI_VISION,
     },
+    media: { maxBytes: e.MEDIA_MAX_BYTES, timeoutMs: e.MEDIA_TIMEOUT_MS, allowPrivate: e.MEDIA_ALLOW_PRIVATE },
+    coalesce: e.COALESCE_WINDOW_MS > 0 ? { windowMs: e.COALESCE_WINDOW_MS, maxMs: e.COALESCE_MAX_MS } : undefined,
     braze: {
       endpoint: e.BRAZE_REST_ENDPOINT.replace(/\/+$/, ''),
       apiKey: e.BRAZE_API_KEY,

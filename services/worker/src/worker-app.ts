@@ -8,9 +8,14 @@ import { createAgentEventsProcessor } from './agents/agent-events.processor';
 import { IDLE_CHECK_EVERY_MS, createIdleRelease } from './agents/idle-release';
 import { createWebhookSink, type AgentEventSink } from './agents/webhook-sink';
 import { createAiReplier } from './ai/ai-reply';
+import { createMediaFetcher } from './ai/media';
+import { createMessageInput } from './ai/message-input';
+import { createToolbox } from './ai/tools';
 import { createAiClient } from './clients/ai.client';
+import { createTranscriptionClient } from './clients/transcription.client';
 import { createBrazeClient, type ReplyItem } from './clients/braze.client';
 import type { WorkerConfig } from './config';
+import { createCoalescer } from './conversation/coalesce';
 import { keywordSet, routeMatcher } from './conversation/match';
 import { createTurnProcessor } from './conversation/turn.processor';
 import { createTurnStore } from './conversation/turn-store';
@@ -90,10 +95,17 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   });
   const emit = createAgentEventEmitter({ redis, queue: eventsQueue, prefix: config.prefix, ttlSeconds: config.ttlSeconds, clock });
   const desk = createAgentDesk({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, sendQueue, emit, clock });
+  const toolbox = createToolbox({
+    handoff: config.agents.live, writableAttributes: config.ai.tools?.writableAttributes ?? [], loggableEvents: config.ai.tools?.loggableEvents ?? [], flows: Object.keys(config.conversationFile.flows),
+  });
   const replier = createAiReplier({
     ai, systemPrompt: config.ai.systemPrompt, assistPrompt: config.agents.assistPrompt, fallbackMessage: config.fallbackMessage,
-    history: config.history, metrics, log, clock,
+    history: config.history, reply: config.ai.reply, toolbox, maxToolRounds: config.ai.tools?.maxRounds ?? 0, metrics, log, clock,
   });
+  const transcriber = config.ai.transcribe && createTranscriptionClient(config.ai.transcribe, ({ status, seconds }) => metrics.upstreamSeconds.observe({ upstream: 'ai_transcribe', status }, seconds));
+  const input = transcriber || config.ai.vision
+    ? createMessageInput({ fetchMedia: createMediaFetcher(config.media), transcriber: transcriber || undefined, vision: config.ai.vision, metrics, log })
+    : undefined;
   const settings = {
     file: config.conversationFile,
     isSilent: keywordSet(config.silentKeywords),
@@ -106,7 +118,10 @@ export function startWorkerApp(config: WorkerConfig, log: Logger, options: Worke
   const turn = createTurnProcessor({
     settings, store: createTurnStore({ redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds, tail: Math.max(1, config.history.maxTurns * 3) }),
     order, replier, desk, emit, sendQueue, profileQueue: profileOn ? profileQueue : undefined, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds,
-    liveAgents: config.agents.live, agentAssist: config.agents.assist, fallbackMessage: config.fallbackMessage, metrics, log, clock,
+    liveAgents: config.agents.live, agentAssist: config.agents.assist, fallbackMessage: config.fallbackMessage, input,
+    coalescer: config.coalesce && createCoalescer({ ...config.coalesce, redis, prefix: config.prefix, generateQueue, clock }),
+    offerTools: config.ai.tools ? (routeTools) => routeTools ?? toolbox.configured : undefined,
+    metrics, log, clock,
   });
   const send = createSendReplyProcessor({
     batcher, order, redis, prefix: config.prefix, ttlSeconds: config.ttlSeconds,

@@ -276,6 +276,7 @@ export function toEventEntry(e: TranscriptEntry) {
     ...(e.draft ? { draft: true } : {}),
     ...(e.transcribed ? { transcribed: true } : {}),
     ...(e.media ? { media: e.media } : {}),
+    ...(e.mediaUrls?.length ? { media_urls: e.mediaUrls } : {}),
     ...(e.reason ? { reason: e.reason } : {}),
     ...(e.since ? { since: new Date(e.since).toISOString() } : {}),
     ...(e.until ? { until: new Date(e.until).toISOString() } : {}),

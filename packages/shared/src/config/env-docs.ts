@@ -66,6 +66,25 @@ function limitsOf(found: Found): string[] {
   return limits;
 }
 
+/** What the docs say of one field of any zod schema: its description, whether it must be given, its default, its limits. */
+export function fieldFacts(schema: z.ZodType): { description: string | undefined; required: boolean; fallback: string | undefined; limits: string[] } {
+  const found = inspect(schema as AnySchema);
+  return {
+    description: found.description?.trim() || undefined,
+    required: !found.unset,
+    fallback: found.unset?.kind === 'default' ? JSON.stringify(found.unset.value) : undefined,
+    limits: limitsOf(found),
+  };
+}
+
+/** A document with the text between two marker comments replaced. */
+export function withGenerated(document: string, start: string, end: string, content: string): string {
+  const from = document.indexOf(start);
+  const to = document.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`the document lacks the markers ${start} ... ${end}`);
+  return `${document.slice(0, from + start.length)}\n${content}\n${document.slice(to)}`;
+}
+
 /** The env schema a service's config module exports: its one exported zod object. */
 export function envSchemaOf(service: string, module: Record<string, unknown>): z.ZodObject {
   const schemas = Object.values(module).filter((value): value is z.ZodObject => (value as AnySchema | undefined)?._zod?.def?.type === 'object');
@@ -117,8 +136,8 @@ export function undescribed(rows: EnvRow[]): string[] {
   return rows.filter((row) => !row.description).map((row) => `${row.name} (${row.services.join(', ')})`);
 }
 
-const cell = (text: string) => text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
-const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
+export const cell = (text: string) => text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+export const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
 
 export function renderEnvTable(rows: EnvRow[], allServices: string[]): string {
   const lines = ['| variable | service | default | description |', '| --- | --- | --- | --- |'];
@@ -134,8 +153,5 @@ export function renderEnvTable(rows: EnvRow[], allServices: string[]): string {
 
 /** The document with the text between the markers replaced by the table. */
 export function withEnvTable(document: string, table: string): string {
-  const start = document.indexOf(TABLE_START);
-  const end = document.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`the document lacks the markers ${TABLE_START} ... ${TABLE_END}`);
-  return `${document.slice(0, start + TABLE_START.length)}\n${table}\n${document.slice(end)}`;
+  return withGenerated(document, TABLE_START, TABLE_END, table);
 }

@@ -22,48 +22,53 @@ const AttributeValue = z.union([z.string().max(255), z.number(), z.boolean(), z.
 const Attributes = z.record(z.string().regex(/^[A-Za-z0-9_]{1,100}$/, 'attribute names may contain letters, digits and _ only'), AttributeValue)
   .describe('custom attributes written to the Braze profile: a value ({{var}} allowed), or {inc: n}');
 const CampaignId = z.string().min(1).describe('API-triggered campaign for this reply; default BRAZE_CAMPAIGN_ID');
+/** The tools the AI may be offered (AI_TOOLS). */
+export const AI_TOOL_NAMES = ['handoff_to_agent', 'set_user_attributes', 'log_event', 'start_flow'] as const;
+export type AiToolName = (typeof AI_TOOL_NAMES)[number];
 
 const Match = z.object({
   keywords: z.array(z.string().min(1)).min(1).optional()
     .describe('whole-message keywords: case, accents, surrounding spaces and trailing punctuation ignored'),
-  regex: Regex.optional(),
+  regex: Regex.optional().describe('a JavaScript regular expression tested against the message (anywhere in it, unless anchored with ^ and $)'),
   flags: Flags,
 }).strict().refine((m) => (m.keywords === undefined) !== (m.regex === undefined), 'needs exactly one of keywords or regex');
 
+const ACTION = 'reply (a fixed text), ai (the AI, with this route\'s prompt), flow (start a flow), handoff (a person takes over), or ignore (no reply)';
 const routeBase = {
   name: Name.describe('unique; also the path of /webhooks/braze/whatsapp/<name>'),
   match: Match.optional().describe('when to take this route; without it the route is reached only by its webhook path'),
 };
 export const Route = z.discriminatedUnion('action', [
-  z.object({ ...routeBase, action: z.literal('reply'), text: Text, campaign_id: CampaignId.optional(), properties: Properties.optional() }).strict(),
+  z.object({ ...routeBase, action: z.literal('reply').describe(ACTION), text: Text.describe('the fixed reply; {{var}} allowed'), campaign_id: CampaignId.optional(), properties: Properties.optional() }).strict(),
   z.object({
     ...routeBase,
-    action: z.literal('ai'),
+    action: z.literal('ai').describe(ACTION),
     system_prompt: Text.optional().describe('default AI_SYSTEM_PROMPT'),
     model: z.string().min(1).optional().describe('default AI_MODEL'),
     campaign_id: CampaignId.optional(),
-    tools: z.array(z.string().min(1)).optional().describe('the AI tools this route offers (AI_TOOLS)'),
+    tools: z.array(z.enum(AI_TOOL_NAMES, { message: `must be one of ${AI_TOOL_NAMES.join(', ')}` })).optional()
+      .describe(`the AI tools this route offers when AI_TOOLS=true (${AI_TOOL_NAMES.join(', ')}); default all that are configured, [] none`),
   }).strict(),
-  z.object({ ...routeBase, action: z.literal('flow'), flow: Name.describe('a flow of this file') }).strict(),
+  z.object({ ...routeBase, action: z.literal('flow').describe(ACTION), flow: Name.describe('the flow to start (a name under flows:)') }).strict(),
   z.object({
     ...routeBase,
-    action: z.literal('handoff'),
+    action: z.literal('handoff').describe(ACTION),
     text: Text.optional().describe('what the customer is told; default AGENT_HANDOFF_TEXT'),
     reason: z.string().min(1).max(200).optional().describe('shown to agents; default the route name'),
   }).strict(),
-  z.object({ ...routeBase, action: z.literal('ignore') }).strict(),
+  z.object({ ...routeBase, action: z.literal('ignore').describe(ACTION) }).strict(),
 ]);
 export type Route = z.infer<typeof Route>;
 
 export const OPERATORS = ['equals', 'not_equals', 'contains', 'matches', 'is_set'] as const;
 const Condition = z.object({
-  var: VarName,
-  equals: z.string().optional(),
-  not_equals: z.string().optional(),
-  contains: z.string().optional(),
-  matches: Regex.optional(),
+  var: VarName.describe('the captured variable to test'),
+  equals: z.string().optional().describe('the same text, case and accents aside'),
+  not_equals: z.string().optional().describe('not the same text, case and accents aside'),
+  contains: z.string().optional().describe('contains the text, case and accents aside'),
+  matches: Regex.optional().describe('matches the regular expression (with flags)'),
   flags: Flags,
-  is_set: z.boolean().optional(),
+  is_set: z.boolean().optional().describe('true: the variable has a value; false: it has none'),
 }).strict().refine((c) => OPERATORS.filter((op) => c[op] !== undefined).length === 1, `needs exactly one of ${OPERATORS.join(', ')}`);
 export type Condition = z.infer<typeof Condition>;
 const SwitchCase = z.union([z.object({ if: Condition, goto: Name }).strict(), z.object({ else: Name }).strict()]);
@@ -103,13 +108,13 @@ export const Flow = z.object({
   idle_timeout_minutes: z.number().int().min(1).max(24 * 60).default(30).describe('then the flow ends and the next message goes to the routes and the AI'),
   timeout_text: Text.optional().describe('sent before answering the first message after a timeout'),
   campaign_id: CampaignId.optional(),
-  steps: z.array(Step).min(1),
+  steps: z.array(Step).min(1).describe('run from the first; each goes on to the one below unless it says otherwise'),
 }).strict();
 export type Flow = z.infer<typeof Flow>;
 
 export const ConversationFile = z.object({
   routes: z.array(Route).default([]).describe('checked in order before the AI; the first match wins'),
-  flows: z.record(Name, Flow).default({}),
+  flows: z.record(Name, Flow).default({}).describe('multi-step conversations, by name'),
 }).strict();
 export type ConversationFile = z.infer<typeof ConversationFile>;
 
@@ -156,6 +161,9 @@ function crossCheck(file: ConversationFile): Issue[] {
       if (problem) issues.push({ path: ['routes', i, 'match', 'regex'], message: problem });
     }
     if (route.action === 'flow' && !file.flows[route.flow]) issues.push({ path: ['routes', i, 'flow'], message: `"${route.flow}" is not a flow of this file` });
+    if (route.action === 'ai' && route.tools?.includes('start_flow') && Object.keys(file.flows).length === 0) {
+      issues.push({ path: ['routes', i, 'tools'], message: 'offers start_flow, but this file has no flows to start' });
+    }
   });
   for (const [name, flow] of Object.entries(file.flows)) {
     const ids = new Map<string, number>();

@@ -81,6 +81,9 @@ export interface TranscriptEntry {
   agent?: string;
   draft?: boolean;
   media?: number;
+  /** the customer's media (Braze keeps the URLs valid for 7 days) */
+  mediaUrls?: string[];
+  /** the text is the transcript of a voice message */
   transcribed?: boolean;
   reason?: string;
   since?: number;
@@ -101,3 +104,12 @@ export function readEntry(line: string): TranscriptEntry | undefined {
     return undefined;
   }
 }
+
+/**
+ * Lua that appends transcript entries (a Lua table of JSON strings) to a conversation's history
+ * list, keeps its last `max` and renews its expiry: one text for every script that writes a turn.
+ */
+export const appendTranscriptLua = (list: string, entries: string, max: string, ttl: string) => `
+for _, e in ipairs(${entries}) do redis.call('RPUSH', ${list}, e) end
+redis.call('LTRIM', ${list}, -tonumber(${max}), -1)
+redis.call('EXPIRE', ${list}, ${ttl})`;

@@ -68,6 +68,7 @@ describe('the agent API on a real Redis: bad input', () => {
   });
 
   test('when a message is over WhatsApp\'s 4096 characters but the body fits, then the answer is 400 naming message', async () => {
+    await ingest.close();
     ingest = createIngestApp(loadConfig(ingestEnv(testRedisUrl(), prefix, { AGENT_API_TOKEN: TOKEN })), captureLogger().log);
     const res = await post('/agent/messages', { user_id: 'u1', message: 'x'.repeat(4097) });
 

@@ -1,4 +1,4 @@
-import type { ConversationFile, ConversationState, FlowPosition, ReplyKind, ReplyPart, Route } from '@bridge/shared';
+import type { AiToolName, ConversationFile, ConversationState, FlowPosition, ReplyKind, ReplyPart, Route } from '@bridge/shared';
 import { answerFlow, flowTimedOut, startFlow, type FlowRun } from './flow';
 import type { RouteMatcher } from './match';
 import { render } from './render';
@@ -7,7 +7,7 @@ import { render } from './render';
 export type Effect =
   | { type: 'send'; part: ReplyPart; kind: ReplyKind }
   /** ask the AI; its answer is sent at this place */
-  | { type: 'ai'; route?: string; systemPrompt?: string; model?: string; campaignId?: string; tools?: string[] }
+  | { type: 'ai'; route?: string; systemPrompt?: string; model?: string; campaignId?: string; tools?: AiToolName[] }
   /** a person takes over; the customer is told `text` */
   | { type: 'handoff'; reason: string; text: string }
   /** a person owns the conversation: the message is theirs to see */
@@ -123,6 +123,32 @@ function applyRun(d: Decision, s: DecideSettings, name: string, run: FlowRun): D
   if (run.completed) d.completedFlows.push(name);
   if (run.handoff) d.effects.push({ type: 'handoff', reason: run.handoff.reason, text: run.handoff.text ?? s.handoffText });
   return d;
+}
+
+/**
+ * What the AI's tool calls add after its text: the first steps of the flow it started (start_flow),
+ * the handoff it asked for (handoff_to_agent). Updates the decision's flow, variables and attributes.
+ */
+export function afterAiTools(s: DecideSettings, d: Decision, tools: { flow?: string; handoff?: { reason: string } }, vars: Record<string, string>, now: number): Effect[] {
+  const run = tools.flow && s.file.flows[tools.flow] ? applyRun(empty(), s, tools.flow, startFlow(s.file, tools.flow, vars, now)) : undefined;
+  if (run) {
+    d.flow = run.flow;
+    d.vars = run.vars;
+    Object.assign(d.attributes, run.attributes);
+    d.completedFlows.push(...run.completedFlows);
+  }
+  const effects = run?.effects ?? [];
+  if (tools.handoff && !effects.some((e) => e.type === 'handoff')) {
+    if (!run) d.flow = null;
+    effects.push({ type: 'handoff', reason: tools.handoff.reason, text: s.handoffText });
+  }
+  return effects;
+}
+
+/** Whether the decision is to let the AI answer, and nothing else (a message a burst may take in). */
+export function aiOnly(d: Decision): Extract<Effect, { type: 'ai' }> | undefined {
+  const [only, ...rest] = d.effects;
+  return only?.type === 'ai' && rest.length === 0 && d.flow === undefined ? only : undefined;
 }
 
 /** What the profile's bridge_state says after a turn. */

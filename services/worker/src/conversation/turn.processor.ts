@@ -1,15 +1,18 @@
 import type { Job, Queue } from 'bullmq';
 import {
   AppError, GenerateReplyJob, JOB, ProfileSyncJob, bridgeKeys, identityOf, profileJobIdFor, sendJobIdFor,
-  type AgentDesk, type ConversationState, type EmitAgentEvent, type Logger, type ProfileUpdate, type RedisClient,
+  type AgentDesk, type AiToolName, type ConversationState, type EmitAgentEvent, type Logger, type ProfileUpdate, type RedisClient,
   type SendReplyJob, type TranscriptEntry,
 } from '@bridge/shared';
 import type { AiReplier, AiReply } from '../ai/ai-reply';
+import type { MessageInput, MessageInputPreparer } from '../ai/message-input';
+import type { UserMessage } from '../domain/build-messages';
 import type { ConversationOrder } from '../domain/conversation-order';
 import type { WorkerMetrics } from '../metrics';
 import { parseJobData, type FinalFailureHandler } from '../processors/job-edge';
-import { bridgeState, decide, type Decision, type DecideSettings } from './decide';
-import type { StatePatch, TurnOutcome, TurnStore, Loaded } from './turn-store';
+import type { Coalescer } from './coalesce';
+import { afterAiTools, aiOnly, bridgeState, decide, type Decision, type DecideSettings, type Effect } from './decide';
+import { workFields, type StatePatch, type TurnOutcome, type TurnStore, type Loaded } from './turn-store';
 
 export interface TurnDeps {
   settings: DecideSettings;
@@ -28,6 +31,12 @@ export interface TurnDeps {
   liveAgents: boolean;
   agentAssist: boolean;
   fallbackMessage: string | undefined;
+  /** set when AI_TRANSCRIBE or AI_VISION is on: looks at the messages' media first */
+  input?: MessageInputPreparer;
+  /** set when COALESCE_WINDOW_MS > 0 */
+  coalescer?: Coalescer;
+  /** set when AI_TOOLS=true: the tools an AI effect offers (a route's list, or every configured tool) */
+  offerTools?: (routeTools: AiToolName[] | undefined) => AiToolName[];
   metrics: WorkerMetrics;
   log: Logger;
   clock: () => number;
@@ -36,27 +45,48 @@ export interface TurnDeps {
 type Data = GenerateReplyJob;
 type LoadedState = Exclude<Loaded, { outcome: object }>;
 
+/** One customer message of the turn (several when the turn answers a burst). */
+interface Message {
+  jobId: string;
+  data: Data;
+  input: MessageInput;
+}
+
+/** How a message would be answered on its own, for bursts: only messages the AI alone answers join one. */
+type Kind = { ai: string } | 'opt_out' | 'handoff' | 'other';
+
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Braze limits event property strings to 255 characters. */
 const short = (vars: Record<string, string>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, v.slice(0, 255)]));
+const asIs = (data: Data): MessageInput => ({ text: data.text, transcribed: false, images: [] });
 
 /**
- * reply-generate: one inbound message, one turn of its conversation. Waits for the turn, decides
- * (decide() is pure), pays for the AI when the decision asks for it, commits the decision with
- * the state it changes, then carries it out through the queues: the reply's parts, the handoff,
- * the agents' events, the profile update. A re-run carries out the committed decision again,
- * which is harmless: every job and event has a fixed id.
+ * reply-generate: one inbound message, one turn of its conversation. Waits for the turn, looks at
+ * the message's media (voice notes become text), gathers a burst (COALESCE_WINDOW_MS), decides
+ * (decide() is pure), pays for the AI when the decision asks for it (with its tool loop), commits
+ * the decision with the state it changes, then carries it out through the queues: the reply's
+ * parts, the handoff, the agents' events, the profile update. A re-run carries out the committed
+ * decision again, which is harmless: every job and event has a fixed id.
  */
 export function createTurnProcessor(deps: TurnDeps) {
   const { settings, store, log } = deps;
 
   const identity = (data: Data) => identityOf({ recipient: data.recipient, brazeId: data.brazeId });
 
-  function customerEntry(data: Data, suggested?: string): TranscriptEntry {
-    return { at: data.receivedAt, who: 'customer', text: data.text, ...(data.mediaCount ? { media: data.mediaCount } : {}), ...(suggested ? { suggested } : {}) };
+  function customerEntry(m: Pick<Message, 'data' | 'input'>, suggested?: string): TranscriptEntry {
+    const { data, input } = m;
+    return {
+      at: data.receivedAt, who: 'customer', text: input.text,
+      ...(input.transcribed ? { transcribed: true } : {}),
+      ...(data.mediaCount ? { media: data.mediaCount } : {}),
+      ...(data.mediaUrls?.length ? { mediaUrls: data.mediaUrls } : {}),
+      ...(suggested ? { suggested } : {}),
+    };
   }
 
-  function profileOf(data: Data, d: Pick<Decision, 'route' | 'attributes' | 'completedFlows' | 'flow'>, state: ConversationState, owner: 'bot' | 'agent', vars: Record<string, string>): ProfileUpdate | undefined {
+  const userMessage = (m: Message): UserMessage => ({ text: m.input.text, mediaCount: m.data.mediaCount, transcribed: m.input.transcribed, notes: m.input.notes, images: m.input.images });
+
+  function profileOf(data: Data, d: Pick<Decision, 'route' | 'attributes' | 'completedFlows' | 'flow'>, state: ConversationState, owner: 'bot' | 'agent', vars: Record<string, string>, events: ProfileUpdate['events']): ProfileUpdate | undefined {
     if (!deps.profileQueue) return undefined;
     const flow = d.flow === undefined ? state.flow : d.flow;
     return {
@@ -67,7 +97,10 @@ export function createTurnProcessor(deps: TurnDeps) {
         ...(d.route ?? state.route ? { bridge_last_route: d.route ?? state.route } : {}),
         ...d.attributes,
       },
-      events: d.completedFlows.map((name) => ({ name: 'bridge_flow_completed', time: iso(deps.clock()), properties: { ...short(vars), flow: name } })),
+      events: [
+        ...d.completedFlows.map((name) => ({ name: 'bridge_flow_completed', time: iso(deps.clock()), properties: { ...short(vars), flow: name } })),
+        ...events,
+      ],
     };
   }
 
@@ -83,51 +116,109 @@ export function createTurnProcessor(deps: TurnDeps) {
     return patch;
   }
 
+  /** The message with its media looked at; new transcripts are recorded under the turn's job first. */
+  async function messageOf(turnJobId: string, jobId: string, data: Data, loaded: LoadedState): Promise<Message> {
+    if (!deps.input?.applies(data.mediaUrls)) return { jobId, data, input: asIs(data) };
+    const { input, fresh } = await deps.input.prepare(data.text, data.mediaUrls!, loaded.work.transcripts[jobId]);
+    const fields = Object.fromEntries(Object.entries(fresh).map(([i, text]) => [workFields.transcript(jobId, Number(i)), text]));
+    if (Object.keys(fields).length) await store.record(data.conversation.id, turnJobId, fields);
+    return { jobId, data, input };
+  }
+
+  function kindOf(m: Message, loaded: LoadedState): Kind {
+    const d = decide(settings, { text: m.input.text, receivedAt: m.data.receivedAt, route: m.data.route, state: loaded.state, now: deps.clock() });
+    if (d.silent === 'opt_out') return 'opt_out';
+    if (d.effects.some((e) => e.type === 'handoff')) return 'handoff';
+    const ai = aiOnly(d);
+    return ai ? { ai: ai.route ?? '' } : 'other';
+  }
+
+  /**
+   * The later messages of the burst the message leads: it waits (parked) while one more could join.
+   * A message the AI alone would not answer ends the burst; an opt-out word or a handoff also wins
+   * over the messages before it, which then get no reply.
+   */
+  async function burstOf(job: Job, token: string | undefined, leader: Message, loaded: LoadedState): Promise<{ members: Message[]; dropped?: 'opt_out' | 'handoff' }> {
+    if (!deps.coalescer) return { members: [] };
+    const own = kindOf(leader, loaded);
+    if (typeof own !== 'object') return { members: [] };
+    const gathered = await deps.coalescer.gather(job.id!, leader.data);
+    if ('wait' in gathered) return deps.coalescer.park(job, token, gathered.wait);
+    const members: Message[] = [];
+    for (const candidate of gathered.members) {
+      const m = await messageOf(job.id!, candidate.jobId, candidate.data, loaded);
+      const kind = kindOf(m, loaded);
+      if (kind === 'opt_out' || kind === 'handoff') return { members, dropped: kind };
+      if (typeof kind !== 'object' || kind.ai !== own.ai) break;
+      members.push(m);
+    }
+    return { members };
+  }
+
   /** Decides, pays for the AI once, commits. If a person took over during the AI call, decides again: the AI's reply is then a draft for them. */
-  async function decideAndCommit(job: Job, data: Data, first: LoadedState): Promise<TurnOutcome> {
+  async function decideAndCommit(job: Job, leader: Message, first: LoadedState, burst: { members: Message[]; dropped?: 'opt_out' | 'handoff' }): Promise<TurnOutcome> {
+    const { data } = leader;
     let loaded = first;
     let ai: AiReply | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = deps.clock();
-      const d = decide(settings, { text: data.text, receivedAt: data.receivedAt, route: data.route, state: loaded.state, now });
-      const outcome: TurnOutcome = { parts: [], epoch: loaded.state.epoch, ...(d.route ? { route: d.route } : {}), ...(d.silent ? { silent: d.silent } : {}) };
+      const d = decide(settings, { text: leader.input.text, receivedAt: data.receivedAt, route: data.route, state: loaded.state, now });
+      // a burst is the AI's to answer: after a change of owner each message is a turn of its own again
+      const members = aiOnly(d) ? burst.members : [];
+      const dropped = aiOnly(d) ? burst.dropped : undefined;
+      const messages = [leader, ...members];
+      const outcome: TurnOutcome = {
+        parts: [], epoch: loaded.state.epoch, ...(d.route ? { route: d.route } : {}), ...(d.silent ? { silent: d.silent } : {}),
+        ...(members.length || dropped ? { absorbed: members.map((m) => m.jobId) } : {}), ...(dropped ? { burstDropped: dropped } : {}),
+      };
       let usedAi = false;
       let suggested: string | undefined;
-      for (const e of d.effects) {
+      const effects: Effect[] = dropped ? [] : [...d.effects];
+      for (let i = 0; i < effects.length; i++) {
+        const e = effects[i]!;
         if (e.type === 'send') outcome.parts.push({ ...e.part, kind: e.kind });
         else if (e.type === 'ai') {
-          ai ??= await deps.replier.reply({ text: data.text, mediaCount: data.mediaCount, transcript: loaded.transcript, vars: d.vars ?? loaded.state.vars, systemPrompt: e.systemPrompt, model: e.model, campaignId: e.campaignId });
+          const vars = d.vars ?? loaded.state.vars;
+          ai ??= await deps.replier.reply({
+            user: messages.map(userMessage), transcript: loaded.transcript, vars, systemPrompt: e.systemPrompt, model: e.model, campaignId: e.campaignId,
+            tools: deps.offerTools?.(e.tools), rounds: loaded.work.rounds,
+            recordRound: (index, round) => store.record(data.conversation.id, job.id!, { [workFields.round(index)]: JSON.stringify(round) }),
+          });
           usedAi = true;
           outcome.parts.push(...ai.parts);
           if (ai.unusable) outcome.aiUnusable = ai.unusable;
+          if (ai.calls.length) outcome.tools = ai.calls;
+          Object.assign(d.attributes, ai.effects.attributes);
+          // the flow it started and the handoff it asked for come after its text
+          effects.splice(i + 1, 0, ...afterAiTools(settings, d, ai.effects, vars, now));
         } else if (e.type === 'handoff') {
           outcome.parts.push({ text: e.text, kind: 'handoff' });
           outcome.handoff = { reason: e.reason, by: 'bot' };
         } else if (e.type === 'to_agents') {
           if (deps.agentAssist && !e.optOut) {
-            suggested = await deps.replier.suggest({ text: data.text, mediaCount: data.mediaCount, transcript: loaded.transcript, vars: loaded.state.vars }).catch((err: Error) => {
+            suggested = await deps.replier.suggest({ user: [userMessage(leader)], transcript: loaded.transcript, vars: loaded.state.vars }).catch((err: Error) => {
               log.warn('agent assist failed; the message goes to the agents without a suggestion', { error: err.message });
               return undefined;
             });
           }
-          outcome.toAgents = { optOut: e.optOut, ...(suggested ? { suggestedReply: suggested } : {}) };
+          outcome.toAgents = { optOut: e.optOut, ...(suggested ? { suggestedReply: suggested } : {}), ...(leader.input.transcribed ? { transcript: leader.input.text } : {}) };
         } else {
           outcome.failure = { code: e.code, message: e.message };
         }
       }
       const owner = outcome.handoff || outcome.toAgents ? 'agent' : 'bot';
-      const profile = profileOf(data, d, loaded.state, owner, d.vars ?? loaded.state.vars);
+      const profile = profileOf(data, d, loaded.state, owner, d.vars ?? loaded.state.vars, usedAi && ai ? ai.effects.events.map((ev) => ({ ...ev, time: iso(now) })) : []);
       if (profile) outcome.profile = profile;
-      const entries: TranscriptEntry[] = [];
+      const entries: TranscriptEntry[] = messages.map((m, k) => customerEntry(m, k === 0 ? suggested : undefined));
       if (ai && !usedAi) {
         // decided before a person took over: they see it, the customer does not
         log.info('AI reply dropped: a person took the conversation over during the AI call', { conversationId: data.conversation.id, jobId: job.id });
         entries.push(...ai.parts.map((p) => ({ at: now, who: 'bot' as const, text: p.text, kind: p.kind, draft: true })));
       }
-      entries.unshift(customerEntry(data, suggested));
       const result = await store.commit(data.conversation.id, job.id!, loaded.state.epoch, outcome, patchOf(data, loaded, d, Boolean(outcome.toAgents)), entries);
       if (result.status === 'earlier') return result.outcome;
       if (result.status === 'committed') {
+        if (outcome.absorbed) deps.metrics.coalesced.inc({ result: dropped ? 'dropped' : 'answered' }, outcome.absorbed.length + (dropped ? 1 : 0));
         if (data.brazeId && !loaded.hasBrazeId && 'external_user_id' in data.recipient) {
           await deps.redis.set(bridgeKeys(deps.prefix).brazeIdIndex(data.brazeId), data.conversation.id, 'EX', deps.ttlSeconds);
         }
@@ -148,9 +239,13 @@ export function createTurnProcessor(deps: TurnDeps) {
       epoch = (await deps.desk.handoff({ conversation_id: conversationId }, { reason: outcome.handoff.reason, by: outcome.handoff.by, correlationId: data.correlationId })).epoch;
     }
     if (outcome.toAgents) {
+      const { transcript } = outcome.toAgents;
       await deps.emit(conversationId, 'message.received', `mr-${job.id}`, {
         ...identity(data),
-        message: { text: data.text, at: iso(data.receivedAt), ...(data.mediaUrls?.length ? { media_urls: data.mediaUrls } : {}), ...(outcome.toAgents.optOut ? { opt_out: true } : {}) },
+        message: {
+          text: transcript ?? data.text, at: iso(data.receivedAt), ...(transcript !== undefined ? { transcribed: true } : {}),
+          ...(data.mediaUrls?.length ? { media_urls: data.mediaUrls } : {}), ...(outcome.toAgents.optOut ? { opt_out: true } : {}),
+        },
         ...(outcome.toAgents.suggestedReply ? { suggested_reply: outcome.toAgents.suggestedReply } : {}),
       });
     }
@@ -176,6 +271,10 @@ export function createTurnProcessor(deps: TurnDeps) {
       ...(outcome.toAgents ? { toAgents: true } : {}),
       ...(outcome.handoff ? { handoff: outcome.handoff.reason } : {}),
       ...(outcome.aiUnusable ? { aiUnusable: outcome.aiUnusable } : {}),
+      ...(outcome.tools ? { tools: outcome.tools } : {}),
+      ...(outcome.absorbed ? { coalesced: outcome.absorbed.length + 1 } : {}),
+      ...(outcome.burstDropped ? { burstDropped: outcome.burstDropped } : {}),
+      ...(outcome.absorbedBy ? { answeredWith: outcome.absorbedBy } : {}),
       parts: outcome.parts.length,
     };
   }
@@ -189,8 +288,10 @@ export function createTurnProcessor(deps: TurnDeps) {
     const data = parseJobData(GenerateReplyJob, job.data);
     await deps.order.waitForTurn(job, token, data.conversation);
     const loaded = await store.load(data.conversation.id, job.id!);
-    const outcome = loaded.outcome ?? await decideAndCommit(job, data, loaded);
-    return carryOut(job, data, outcome);
+    if (loaded.outcome) return carryOut(job, data, loaded.outcome);
+    const leader = await messageOf(job.id!, job.id!, data, loaded);
+    const burst = await burstOf(job, token, leader, loaded);
+    return carryOut(job, data, await decideAndCommit(job, leader, loaded, burst));
   };
 
   /**
@@ -210,7 +311,7 @@ export function createTurnProcessor(deps: TurnDeps) {
     const outcome: TurnOutcome = deps.liveAgents
       ? { parts: [{ text: settings.handoffText, kind: 'handoff' }], epoch: loaded.state.epoch, handoff: { reason: 'ai_failed', by: 'bot' } }
       : { parts: deps.fallbackMessage ? [{ text: deps.fallbackMessage, kind: 'fallback' }] : [], epoch: loaded.state.epoch };
-    const committed = await store.commit(data.conversation.id, job.id!, loaded.state.epoch, outcome, patchOf(data, loaded, {}, false), [customerEntry(data)]);
+    const committed = await store.commit(data.conversation.id, job.id!, loaded.state.epoch, outcome, patchOf(data, loaded, {}, false), [customerEntry({ data, input: asIs(data) })]);
     if (committed.status === 'owner_changed') {
       await deps.order.advance(data.conversation);
       return;

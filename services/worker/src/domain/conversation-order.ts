@@ -1,5 +1,5 @@
 import { DelayedError, Job, type Queue } from 'bullmq';
-import { JOB, conversationKeys, laneOf, luaScript, sendJobIdFor, type ConversationRef, type Lane, type Logger, type RedisClient, type TranscriptEntry } from '@bridge/shared';
+import { JOB, appendTranscriptLua, conversationKeys, laneOf, luaScript, sendJobIdFor, type ConversationRef, type Lane, type Logger, type RedisClient, type TranscriptEntry } from '@bridge/shared';
 
 /**
  * Passes a lane's turn from ARGV[1] to the next number and returns the next holder's entry. With
@@ -11,11 +11,7 @@ const ADVANCE = luaScript(`
 if KEYS[3] then
   redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
   local entries = cjson.decode(ARGV[5])
-  if #entries > 0 then
-    for _, e in ipairs(entries) do redis.call('RPUSH', KEYS[4], e) end
-    redis.call('LTRIM', KEYS[4], -tonumber(ARGV[6]), -1)
-    redis.call('EXPIRE', KEYS[4], ARGV[2])
-  end
+  if #entries > 0 then ${appendTranscriptLua('KEYS[4]', 'entries', 'ARGV[6]', 'ARGV[2]')} end
 end
 local cur = tonumber(redis.call('GET', KEYS[1]) or '1')
 if cur ~= tonumber(ARGV[1]) then return false end

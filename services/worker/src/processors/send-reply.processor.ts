@@ -2,6 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import {
   AppError, JOB, SendReplyJob, TRANSCRIPT_MAX_ENTRIES, bridgeKeys, conversationKeys, isBotKind, laneOf, luaScript, profileJobIdFor,
   type EmitAgentEvent, type Logger, type ProfileSyncJob, type ProfileUpdate, type RedisClient, type ReplyKind, type TranscriptEntry,
+  appendTranscriptLua,
 } from '@bridge/shared';
 import type { BrazeClient, ReplyItem } from '../clients/braze.client';
 import type { Batcher } from '../domain/batcher';
@@ -36,9 +37,7 @@ return {redis.call('GET', KEYS[1]) or '', redis.call('HMGET', KEYS[2], 'epoch', 
 /** A part of a longer reply went out: record it and its transcript entry. KEYS: sent, history, state. ARGV: value, ttl, entry, historyMax, stateTtl, firstReplyAt. */
 const RECORD_PART = luaScript(`
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
-redis.call('EXPIRE', KEYS[2], ARGV[5])
+${appendTranscriptLua('KEYS[2]', '{ARGV[3]}', 'ARGV[4]', 'ARGV[5]')}
 if ARGV[6] ~= '' then redis.call('HSETNX', KEYS[3], 'replied_at', ARGV[6]) end
 return 1
 `);
