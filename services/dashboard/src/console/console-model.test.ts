@@ -1,6 +1,6 @@
 import {
   clockOffsetMs, dayLabel, displayName, entriesToAppend, entryKey, entryView, errorSentence, formatAgo, formatDuration, initials,
-  makeMessageId, noteText, pendingBaseline, pendingSettled, preview, reasonLabel, rowStatus, waitLevel,
+  isWebUrl, makeMessageId, noteText, pendingBaseline, pendingSettled, preview, reasonLabel, rowStatus, waitLevel,
 } from './static/model.js';
 
 // the page's pure logic (static/model.js runs in the browser as an ES module, unchanged)
@@ -141,6 +141,18 @@ describe('replies being sent', () => {
 
   test('when a message id is made, then it is the bytes in hex after a prefix', () => {
     expect(makeMessageId(new Uint8Array([0, 15, 255]))).toBe('console-000fff');
+  });
+});
+
+describe('media links', () => {
+  test.each([
+    ['https://cdn.braze.example/media/1.jpg', true],
+    ['http://127.0.0.1/a.png', true],
+    ['javascript:alert(1)', false],
+    ['data:text/html,<script>alert(1)</script>', false],
+    ['not a url', false],
+  ])('when a media URL is %s, then it becomes a link: %s', (url, link) => {
+    expect(isWebUrl(url)).toBe(link);
   });
 });
 

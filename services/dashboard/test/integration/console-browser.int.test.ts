@@ -125,12 +125,13 @@ describe('the agent console in a real browser (Chromium) on the whole pipeline',
     expect((await browser.context.request.get(`${url}/`)).status()).toBe(403);
   });
 
-  test('when the console is used on a phone-sized screen, then the list and the transcript each fill it, with no sideways scrolling', async () => {
+  test('when the console is used on a phone-sized screen, then the list and the transcript each fill it, with no sideways scrolling, media as links', async () => {
     // Arrange: a long unbroken word, as pasted links and order numbers are
     await start({}, ADMIN);
     await page().setViewportSize(PHONE);
     await p.replied({ ...MARIA, message: `track: https://example.com/${'x'.repeat(300)}` });
     await p.replied({ ...MARIA, message: 'AGENT' });
+    await p.finished('generate', await p.post({ ...MARIA, message: 'a photo of the label', media_urls: ['https://cdn.example.com/label.jpg', 'javascript:alert(1)'] }));
     await openConsole();
 
     // Act + Assert: the list first
@@ -143,6 +144,8 @@ describe('the agent console in a real browser (Chromium) on the whole pipeline',
     expect(await inViewport(replyBox())).toBe(true);
     expect(await inViewport(page().getByRole('button', { name: 'Return to bot' }))).toBe(true);
     expect(await noHorizontalScroll()).toBe(true);
+    // the customer's media as links, and only web ones
+    expect(await entry('customer', 'a photo of the label').getByRole('link').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href))).toEqual(['https://cdn.example.com/label.jpg']);
     await page().getByRole('link', { name: 'Conversations', exact: true }).click();
     await row().waitFor();
     expect(await replyBox().isVisible()).toBe(false);

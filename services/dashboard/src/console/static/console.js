@@ -2,7 +2,7 @@
 // Live through server-sent events (/agent/api/events); every text goes in with textContent.
 import {
   clockOffsetMs, dayLabel, displayName, entriesToAppend, entryKey, entryView, errorSentence, formatAgo, formatDuration, initials,
-  makeMessageId, pendingBaseline, pendingSettled, preview, reasonLabel, rowStatus, waitLevel,
+  isWebUrl, makeMessageId, pendingBaseline, pendingSettled, preview, reasonLabel, rowStatus, waitLevel,
 } from './model.js';
 
 const $ = (id) => document.getElementById(id);
@@ -315,7 +315,7 @@ function appendEntry(entry, customer, fresh) {
       h('div', { className: 'bubble' },
         entry.transcribed ? h('span', { className: 'attachment' }, 'Voice message, transcribed:') : null,
         entry.text ?? '',
-        entry.media ? h('span', { className: 'attachment' }, entry.media === 1 ? '1 attachment (not shown here)' : `${entry.media} attachments (not shown here)`) : null));
+        attachments(entry)));
     if (view.tone === 'draft' && entry.text) {
       li.append(h('p', { className: 'entry-actions' }, h('button', { type: 'button', className: 'button small', onclick: () => putInReply(entry.text) }, 'Use draft')));
     }
@@ -329,6 +329,17 @@ function appendEntry(entry, customer, fresh) {
   if (fresh) li.classList.add('fresh');
   el.transcript.append(li);
   state.lastShown = { at, dated, label: view.label, tone: view.tone };
+}
+
+/** Links to the customer's media (Braze keeps them for 7 days); the count alone where there are none. */
+function attachments(entry) {
+  const links = (entry.media_urls ?? []).filter(isWebUrl);
+  if (links.length) {
+    return h('span', { className: 'attachments' }, ...links.map((url, i) =>
+      h('a', { className: 'attachment', href: url, target: '_blank', rel: 'noopener noreferrer' }, links.length === 1 ? 'Attachment' : `Attachment ${i + 1}`)));
+  }
+  if (!entry.media) return null;
+  return h('span', { className: 'attachment' }, entry.media === 1 ? '1 attachment (not shown here)' : `${entry.media} attachments (not shown here)`);
 }
 
 function renderPending() {

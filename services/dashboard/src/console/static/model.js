@@ -141,6 +141,15 @@ export function pendingBaseline(text, messages) {
   };
 }
 
+/** Only http(s) links become links: a customer's media URL must not run script (javascript:) when clicked. */
+export function isWebUrl(value) {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** A message_id for the agent API's idempotency (crypto.randomUUID needs a secure context; this does not). */
 export function makeMessageId(bytes) {
   return `console-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
