@@ -1,5 +1,9 @@
 // Unit tests sit beside the code (src/.../*.test.ts); tests on a real Redis live in test/ folders.
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
+  // the agent console's browser modules (plain ES modules, no build step), for their unit tests
+  '/services/dashboard/src/console/static/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+};
 const moduleNameMapper = { '^@bridge/shared$': '<rootDir>/packages/shared/src/index.ts' };
 
 /** @type {import('jest').Config} */

@@ -7,7 +7,7 @@ import { securityHeaders, type Logger, type TrustProxy } from '@bridge/shared';
 import { createAccountCheck, type Account } from './auth/accounts';
 import { createBasicAuth } from './auth/basic-auth';
 import type { LoginThrottle } from './auth/login-throttle';
-import { adminOnly, roleGate } from './auth/role-gate';
+import { CONSOLE_PATH, adminOnly, roleGate } from './auth/role-gate';
 import { DASHBOARD_CSP } from './http/content-security-policy';
 import { sameOriginWrites } from './http/same-origin-writes';
 import { maskJobData } from './mask-job-data';
@@ -22,6 +22,8 @@ export interface DashboardOptions {
 export interface DashboardDeps {
   throttle: LoginThrottle;
   log: Logger;
+  /** the agent console (console/agent-console.ts), for admins and agents */
+  agentConsole?: express.Router;
 }
 
 const JSON_BODY_LIMIT = '64kb';
@@ -31,8 +33,8 @@ function sendError(res: Response, status: number, code: string, message: string)
 }
 
 /**
- * bull-board over the given queues at `/` for admins, every route but /healthz behind HTTP Basic
- * auth; agents reach only /agent (the console, mounted there by its own router).
+ * bull-board over the given queues at `/` for admins, the agent console at /agent for admins and
+ * agents (agents reach nothing else), every route but /healthz behind HTTP Basic auth.
  */
 export function createDashboardApp(queues: Queue[], options: DashboardOptions, deps: DashboardDeps): express.Express {
   const { log } = deps;
@@ -49,6 +51,7 @@ export function createDashboardApp(queues: Queue[], options: DashboardOptions, d
   app.use(sameOriginWrites);
   // parsed here, so bull-board's own parser (no limit of ours) finds the body read
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  if (deps.agentConsole) app.use(CONSOLE_PATH, deps.agentConsole);
 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath('/');

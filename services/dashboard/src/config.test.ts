@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '@bridge/shared';
+import { ConfigError, DEFAULT_HANDOFF_TEXT } from '@bridge/shared';
 import { hashPassword } from './auth/password-hash';
 import { loadConfig } from './config';
 
@@ -30,6 +30,21 @@ describe('dashboard loadConfig', () => {
     expect(config.accounts).toEqual([{ name: 'ops', role: 'admin', password: 'correct-horse-battery' }]);
     expect(config.login).toEqual({ failuresPerAddress: 20, failuresPerUser: 10, blockSeconds: 900 });
     expect(config.trustProxy).toBe(false);
+  });
+
+  test.each([
+    ['nothing is set', {}, { ttlSeconds: 72 * 3600, handoffText: DEFAULT_HANDOFF_TEXT, jobs: { attempts: 8, keepCompleted: 1000, keepCompletedSeconds: 72 * 3600, keepFailedSeconds: 72 * 3600 } }],
+    ['the shared variables are set', { CONVERSATION_TTL_HOURS: '24', AGENT_HANDOFF_TEXT: 'Un momento, por favor.', JOB_ATTEMPTS: '3', JOB_KEEP_COMPLETED: '0', JOB_KEEP_FAILED_DAYS: '2' },
+      { ttlSeconds: 24 * 3600, handoffText: 'Un momento, por favor.', jobs: { attempts: 3, keepCompleted: 0, keepCompletedSeconds: 24 * 3600, keepFailedSeconds: 24 * 3600 } }],
+  ])('when %s, then the agent console keeps conversations, tells customers and retries replies as the other services do', (_case, extra, expected) => {
+    expect(loadConfig({ ...requiredEnv(), ...extra }).agentConsole).toEqual(expected);
+  });
+
+  test('when AGENT_HANDOFF_TEXT is longer than a WhatsApp message, then start-up fails naming it', () => {
+    const act = () => loadConfig({ ...requiredEnv(), AGENT_HANDOFF_TEXT: 'x'.repeat(4097) });
+
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/AGENT_HANDOFF_TEXT/);
   });
 
   test('when DASHBOARD_PASSWORD is missing, then start-up fails naming it', () => {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { BaseEnv, ConfigError, boolEnv, intEnv, parseEnv, trustProxyEnv, type Env } from '@bridge/shared';
+import { AgentDeskEnv, ConfigError, QueueEnv, boolEnv, conversationTtlSeconds, intEnv, jobRetentionFrom, parseEnv, trustProxyEnv, type Env } from '@bridge/shared';
 import { z } from 'zod';
 import { entriesOfFile, entriesOfVariable, parseAccounts, type Account } from './auth/accounts';
 
-export const DashboardEnv = BaseEnv.extend({
+export const DashboardEnv = QueueEnv.extend({
+  ...AgentDeskEnv,
   DASHBOARD_PORT: intEnv(3001).describe("The dashboard's port. Compose publishes it on 127.0.0.1 only."),
   DASHBOARD_USERNAME: z.string().min(1).optional().describe('User name of a single admin account (with DASHBOARD_PASSWORD); DASHBOARD_USERS(_FILE) holds more accounts and roles.'),
   DASHBOARD_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional().describe('Password of the DASHBOARD_USERNAME admin, 8+ characters.'),
@@ -66,6 +67,7 @@ export function loadConfig(env: Env) {
     trustProxy: e.TRUST_PROXY,
     readOnly: e.DASHBOARD_READ_ONLY,
     showPii: e.DASHBOARD_SHOW_PII,
+    agentConsole: { ttlSeconds: conversationTtlSeconds(e), handoffText: e.AGENT_HANDOFF_TEXT, jobs: jobRetentionFrom(e) },
   };
 }
 export type DashboardConfig = ReturnType<typeof loadConfig>;

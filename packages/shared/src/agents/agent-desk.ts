@@ -73,9 +73,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 `);
 
+/** What conversationIdFor makes: u (external id), b (Braze id) or a (user alias), then 22 characters of digest. */
+export const ConversationId = z.string().regex(/^[uba][A-Za-z0-9_-]{22}$/, 'must be a conversation id from the agent API or an event');
+
 /** Which conversation a request means: its id (from a list or an event), or the Braze identity. */
 export const AgentTarget = z.object({
-  conversation_id: z.string().regex(/^[ub][A-Za-z0-9_-]{22}$/, 'must be a conversation id from the agent API or an event').optional(),
+  conversation_id: ConversationId.optional(),
   user_id: z.union([z.string(), z.number()]).transform((v) => String(v).trim()).pipe(z.string().min(1).max(512)).optional(),
   braze_id: z.string().trim().min(1).max(512).optional(),
 }).refine((t) => t.conversation_id || t.user_id || t.braze_id, { message: 'needs conversation_id, user_id or braze_id', path: ['user_id'] });
@@ -105,7 +108,8 @@ export interface WaitingConversation {
   waiting_seconds: number;
   unanswered: number;
   agent_name?: string;
-  last_message?: { at: string; who: TranscriptEntry['who']; text?: string };
+  /** a note says which (handoff_started...); a bot reply that was never sent says draft */
+  last_message?: { at: string; who: TranscriptEntry['who']; text?: string; kind?: string; draft?: true };
 }
 
 export interface DeskDeps {
@@ -248,7 +252,10 @@ export function createAgentDesk({ redis, prefix, ttlSeconds, sendQueue, emit, cl
         conversation_id: id, ...identityOf(state), profile_name: state.contact?.name, reason: state.reason,
         since: new Date(since).toISOString(), waiting_seconds: Math.max(0, Math.round((now - since) / 1000)),
         unanswered: state.unanswered, agent_name: state.agentName,
-        last_message: entry ? { at: new Date(entry.at).toISOString(), who: entry.who, text: entry.text } : undefined,
+        last_message: entry ? {
+          at: new Date(entry.at).toISOString(), who: entry.who, text: entry.text,
+          ...(entry.who === 'note' && entry.kind ? { kind: entry.kind } : {}), ...(entry.draft ? { draft: true as const } : {}),
+        } : undefined,
       };
       return row;
     }));
@@ -274,6 +281,7 @@ export function toEventEntry(e: TranscriptEntry) {
     ...(e.reason ? { reason: e.reason } : {}),
     ...(e.since ? { since: new Date(e.since).toISOString() } : {}),
     ...(e.until ? { until: new Date(e.until).toISOString() } : {}),
+    ...(e.suggested ? { suggested_reply: e.suggested } : {}),
   };
 }
 

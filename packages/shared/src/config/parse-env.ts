@@ -168,7 +168,7 @@ export const BaseEnv = z.object({
 
 /** Job settings shared by the producer (ingest) and the consumer (worker). */
 export const QueueEnv = BaseEnv.extend({
-  JOB_ATTEMPTS: intEnv(8).describe("Attempts per job, the first one included, before the job stays failed. The ingest's value applies to `reply-generate` jobs and the worker's to `reply-send` jobs: set the same in both."),
+  JOB_ATTEMPTS: intEnv(8).describe("Attempts per job, the first one included, before the job stays failed. Each service applies its value to the jobs it adds (the ingest to `reply-generate` jobs and agent API replies, the worker to `reply-send` jobs, the dashboard to agent console replies): set the same in all."),
   JOB_KEEP_COMPLETED: intEnv(1000, 0).describe('Completed jobs kept per queue, for the dashboard; older ones are removed, and none outlives CONVERSATION_TTL_HOURS.'),
   JOB_KEEP_FAILED_DAYS: intEnv(7).describe('Days a failed job is kept, with its reason, for inspection and retry; at most CONVERSATION_TTL_HOURS, since a job holds the customer\'s message.'),
 });

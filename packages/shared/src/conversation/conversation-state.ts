@@ -93,6 +93,8 @@ export interface TranscriptEntry {
   reason?: string;
   since?: number;
   until?: number;
+  /** customer, while handed off with AGENT_ASSIST: the AI's suggested reply for the agent (never sent by itself) */
+  suggested?: string;
 }
 
 /** Entries written before the transcript existed were AI turns: {role, content}. */

@@ -72,7 +72,7 @@ describe('dashboard accounts, roles and login throttling on a real Redis', () =>
       const good = await request(app).get('/agent').set('Authorization', basic(AGENT));
       const afterwards = [(await fail()).status, (await fail()).status];
 
-      // Assert: the good login answered 404 (no console mounted yet), past the auth
+      // Assert: the good login got past the auth (404: this app mounts no console)
       expect(good.status).toBe(404);
       expect(afterwards).toEqual([401, 401]);
     });

@@ -73,7 +73,7 @@ export function createTurnProcessor(deps: TurnDeps) {
 
   const identity = (data: Data) => identityOf({ recipient: data.recipient, brazeId: data.brazeId });
 
-  function customerEntry(m: Pick<Message, 'data' | 'input'>, suggested?: string): TranscriptEntry & { suggested?: string } {
+  function customerEntry(m: Pick<Message, 'data' | 'input'>, suggested?: string): TranscriptEntry {
     const { data, input } = m;
     return {
       at: data.receivedAt, who: 'customer', text: input.text,

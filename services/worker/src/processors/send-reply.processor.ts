@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import {
-  AppError, JOB, SendReplyJob, TRANSCRIPT_MAX_ENTRIES, conversationKeys, isBotKind, laneOf, luaScript, profileJobIdFor,
+  AppError, JOB, SendReplyJob, TRANSCRIPT_MAX_ENTRIES, bridgeKeys, conversationKeys, isBotKind, laneOf, luaScript, profileJobIdFor,
   type EmitAgentEvent, type Logger, type ProfileSyncJob, type ProfileUpdate, type RedisClient, type ReplyKind, type TranscriptEntry,
   appendTranscriptLua,
 } from '@bridge/shared';
@@ -65,6 +65,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function createSendReplyProcessor(deps: SendDeps) {
   const { log, metrics } = deps;
   const sentTtl = Math.min(SENT_RECORD_TTL_SECONDS, deps.ttlSeconds);
+  /**
+   * The agent console shows a handed-off conversation live. Agent replies tell it through their
+   * events; the other entries written here (the handoff text, drafts, failures) tell it this way.
+   */
+  const tellConsole = (conversationId: string) => deps.redis.publish(bridgeKeys(deps.prefix).agentsFeed, conversationId).catch(() => undefined);
 
   function campaignFor(kind: ReplyKind, campaignId: string | undefined) {
     return campaignId ?? ((kind === 'agent' || kind === 'handoff') && deps.campaigns.agent ? deps.campaigns.agent : deps.campaigns.default);
@@ -105,6 +110,7 @@ export function createSendReplyProcessor(deps: SendDeps) {
         log.info('bot reply not sent: a person took the conversation over since it was decided', { conversationId: data.conversation.id, jobId: job.id, parts: total - i });
         metrics.botRepliesDropped.inc();
         await deps.order.advance(data.conversation, { key: sentKey, value: `${total}|dropped`, ttlSeconds: sentTtl, entries: drafts });
+        await tellConsole(data.conversation.id);
         return { sent: i > done, droppedForAgent: total - i };
       }
       const lastInbound = Math.max(Number(lastInRaw ?? 0), data.receivedAt ?? 0);
@@ -137,7 +143,10 @@ export function createSendReplyProcessor(deps: SendDeps) {
           ...(data.source ? { source: data.source } : {}),
         });
       }
-      if (i === total - 1) await enqueueProfile(data, job.id!, kind, now);
+      if (i === total - 1) {
+        if (data.kind !== 'agent' && sinceRaw !== null) await tellConsole(data.conversation.id);
+        await enqueueProfile(data, job.id!, kind, now);
+      }
     }
     return { sent: true, kind: data.kind, parts: total, dispatchId };
   };
@@ -158,6 +167,8 @@ export function createSendReplyProcessor(deps: SendDeps) {
         message: { text: data.parts.map((p) => p.text).join('\n'), ...(data.agentName ? { agent_name: data.agentName } : {}) }, message_id: job.id, reason: err.code, detail: err.message,
         ...(data.source ? { source: data.source } : {}),
       });
+    } else {
+      await tellConsole(data.conversation.id);
     }
   };
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
-import { conversationIdFor, conversationKeys, readEntry, sendJobIdFor } from '@bridge/shared';
+import { bridgeKeys, conversationIdFor, conversationKeys, readEntry, sendJobIdFor } from '@bridge/shared';
 import { startPipeline, type Pipeline } from '../../../../test/helpers/pipeline';
 import { eventually } from '../../../../test/helpers/service-process';
 import { echoAi, replyText, startStandIn, type RecordedRequest, type StandIn } from '../../../../test/helpers/stand-in-server';
@@ -226,6 +226,28 @@ describe('live agents: handoff, the agent API, signed events', () => {
     expect(texts(p)).toEqual([HANDOFF_TEXT]);
     const entries = (await assertionRedisLines(p)).filter((e) => e.who === 'customer');
     expect(entries.at(-1)).toMatchObject({ suggested: 'echo: can I change the address?' });
+    const transcript = (await api('get', `/agent/conversations/${conversationId}/messages`)).body.messages;
+    expect(transcript.at(-1)).toEqual(expect.objectContaining({ from: 'customer', text: 'can I change the address?', suggested_reply: 'echo: can I change the address?' }));
+  });
+
+  test('when the bot\'s handoff text reaches the transcript, then the agent console\'s feed hears of the conversation again', async () => {
+    // Arrange: the console's live feed, as the dashboard subscribes to it
+    p = await start();
+    const subscriber = assertionRedis();
+    const heard: string[] = [];
+    let twice!: () => void;
+    const heardTwice = new Promise<void>((resolve) => { twice = resolve; });
+    subscriber.on('message', (_channel: string, id: string) => { if (heard.push(id) === 2) twice(); });
+    await subscriber.subscribe(bridgeKeys(p.prefix).agentsFeed);
+
+    // Act
+    await p.replied({ message: 'AGENT' });
+    await heardTwice;
+    subscriber.disconnect();
+
+    // Assert: once for the handoff, once when the text Braze took was written
+    expect(heard).toEqual([conversationId, conversationId]);
+    expect((await assertionRedisLines(p)).map((e) => e.who)).toEqual(['customer', 'note', 'bot']);
   });
 
   test('when the console lists conversations, then a handed-off one shows with its identity, reason and last message', async () => {
