@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { sendJobIdFor } from '@bridge/shared';
+import { ALL_QUEUES, sendJobIdFor } from '@bridge/shared';
 import { PERSON, settledQueues, startPersonalDataPipeline, storePersonInEveryState } from '../helpers/person-in-every-state';
 import type { Pipeline } from '../helpers/pipeline';
 import { dumpKeys } from '../helpers/redis-dump';
@@ -7,7 +7,7 @@ import { assertionRedis } from '../helpers/test-env';
 import { buildWebhookBody } from '../helpers/webhook';
 
 const TTL_HOURS = 2;
-const QUEUES = ['reply-generate', 'reply-send', 'profile-sync', 'agent-events', 'maintenance'];
+const QUEUES: readonly string[] = ALL_QUEUES;
 
 describe('how long the bridge keeps personal data (CONVERSATION_TTL_HOURS)', () => {
   let p: Pipeline;
